@@ -1,0 +1,76 @@
+"""ModelSpec: everything needed to use a trained model, stored as JSON beside it and inside the ONNX file.
+
+As in timm, the preprocessing a model needs travels *with* the model: inference builds its input from
+the spec alone, so training and reading can never disagree on size, resize method or normalisation.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from .errors import ModelError
+
+IMAGENET_MEAN = (0.485, 0.456, 0.406)
+IMAGENET_STD = (0.229, 0.224, 0.225)
+RESIZE_METHODS = ("squish", "pad", "crop")
+
+
+@dataclass
+class ModelSpec:
+    """How to feed and decode a clock model.
+
+    The output layout ``hour720+minute60`` means logits of shape (N, 780): 720 bins for the hour hand's
+    position (minute of 12 h) followed by 60 bins for the minute hand (see ``clockreader.decode``).
+    """
+
+    arch: str = "efficientnet_lite0"
+    input_size: int = 128
+    resize: str = "squish"
+    mean: tuple[float, float, float] = IMAGENET_MEAN
+    std: tuple[float, float, float] = IMAGENET_STD
+    layout: str = "hour720+minute60"
+    unsure_threshold: float = 0.5
+    version: str = "0.1.0"
+    training: dict = field(default_factory=dict)   # data, command, seed, commit, duration
+    metrics: dict = field(default_factory=dict)    # validation figures
+    sha256: str | None = None                      # of the ONNX file, checked on load
+
+    def __post_init__(self):
+        if self.resize not in RESIZE_METHODS:
+            raise ModelError(f"Model spec: 'resize' must be one of {RESIZE_METHODS}. Got {self.resize!r} instead.")
+        if not isinstance(self.input_size, int) or not 32 <= self.input_size <= 1024:
+            raise ModelError(f"Model spec: 'input_size' must be an int in [32, 1024]. Got {self.input_size!r} instead.")
+        if self.layout != "hour720+minute60":
+            raise ModelError(f"Model spec: unknown output layout {self.layout!r}; this clockreader reads 'hour720+minute60'.")
+        self.mean = tuple(float(v) for v in self.mean)  # type: ignore[assignment]
+        self.std = tuple(float(v) for v in self.std)  # type: ignore[assignment]
+
+    @property
+    def num_outputs(self) -> int:
+        return 780
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), indent=2, sort_keys=True)
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "ModelSpec":
+        known = {k: v for k, v in d.items() if k in cls.__dataclass_fields__}
+        try:
+            return cls(**known)
+        except TypeError as e:
+            raise ModelError(f"Model spec is malformed: {e}") from e
+
+    @classmethod
+    def load(cls, path: str | Path) -> "ModelSpec":
+        path = Path(path)
+        try:
+            return cls.from_dict(json.loads(path.read_text()))
+        except FileNotFoundError:
+            raise ModelError(f"{path}: model spec not found") from None
+        except (json.JSONDecodeError, UnicodeDecodeError) as e:
+            raise ModelError(f"{path}: model spec is not valid JSON ({e})") from None
+
+    def save(self, path: str | Path) -> None:
+        Path(path).write_text(self.to_json() + "\n")

@@ -1,0 +1,56 @@
+"""Datasets for training: synthetic clocks rendered on the fly, and labelled image folders.
+
+Each item is ``(TensorImage (3, S, S) in [0, 1], exact minutes since 12:00 as a float tensor)``. The
+resize is :func:`clockreader.preprocess.resize_for_model`, the same as at inference; augmentation and
+normalisation follow as fastai batch transforms.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+from fastai.torch_core import TensorImage
+from torch.utils.data import Dataset
+
+from ..datasets import LabelledImage
+from ..images import load_image
+from ..preprocess import resize_for_model, to_unit_array
+from ..render import render_clock
+
+
+class SyntheticClocks(Dataset):
+    """``length`` freshly rendered clocks per epoch; sample i of epoch e is seeded by (seed, e, i).
+
+    Set ``epoch`` before each epoch (the trainer's callback does) to get new clocks; keep it fixed for a
+    validation set.
+    """
+
+    def __init__(self, length: int, size: int = 128, seed: int = 0, resize: str = "squish",
+                 full_rotation: bool = False, split_idx: int = 0):
+        self.length, self.size, self.seed, self.resize = length, size, seed, resize
+        self.full_rotation, self.split_idx, self.epoch = full_rotation, split_idx, 0
+
+    def __len__(self) -> int:
+        return self.length
+
+    def __getitem__(self, i: int):
+        rng = np.random.default_rng([self.seed, self.epoch, int(i)])
+        s = render_clock(rng, size=self.size, full_rotation=self.full_rotation)
+        img = resize_for_model(s.image, self.size, self.resize)
+        return TensorImage(torch.from_numpy(to_unit_array(img))), torch.tensor(s.time.minutes, dtype=torch.float32)
+
+
+class LabelledClocks(Dataset):
+    """Images from any dataset reader; labels are whole minutes (the bin centre is used as target)."""
+
+    def __init__(self, items: list[LabelledImage], size: int = 128, resize: str = "squish", split_idx: int = 0):
+        self.items, self.size, self.resize, self.split_idx = items, size, resize, split_idx
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def __getitem__(self, i: int):
+        it = self.items[i]
+        img = resize_for_model(load_image(it.path, draft_size=self.size * 2), self.size, self.resize)
+        minutes = it.time.index720 + 0.5
+        return TensorImage(torch.from_numpy(to_unit_array(img))), torch.tensor(minutes, dtype=torch.float32)

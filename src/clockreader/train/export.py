@@ -1,0 +1,62 @@
+"""Save a trained model: ``model.safetensors`` (weights), ``model.onnx`` (spec in its metadata) and
+``model.json`` (the spec, with the ONNX file's SHA-256). The ONNX export is checked against torch."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from ..spec import ModelSpec
+
+
+def sha256_file(path: str | Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def export_onnx(model: torch.nn.Module, spec: ModelSpec, path: str | Path, opset: int = 17) -> None:
+    """Export with a dynamic batch dimension; the spec goes into the ONNX metadata ``clockreader_spec``."""
+    import onnx
+
+    model = model.eval().float().cpu()
+    x = torch.zeros(1, 3, spec.input_size, spec.input_size)
+    path = Path(path)
+    torch.onnx.export(model, (x,), str(path), input_names=["image"], output_names=["logits"], opset_version=opset,
+                      dynamic_axes={"image": {0: "batch"}, "logits": {0: "batch"}}, dynamo=False)
+    m = onnx.load(str(path))
+    m.metadata_props.add(key="clockreader_spec", value=json.dumps({**json.loads(spec.to_json()), "sha256": None}))
+    onnx.save(m, str(path))
+
+
+def check_onnx(model: torch.nn.Module, path: str | Path, size: int, n: int = 4, seed: int = 0) -> dict:
+    """Run torch and ONNX Runtime on the same random inputs: max |logit diff| and whether readings agree."""
+    import onnxruntime as ort
+
+    from ..decode import decode
+
+    x = np.random.default_rng(seed).normal(size=(n, 3, size, size)).astype(np.float32)
+    with torch.no_grad():
+        ref = model.eval().float().cpu()(torch.from_numpy(x)).numpy()
+    sess = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    got = sess.run(None, {"image": x})[0]
+    return {"max_abs_diff": float(np.abs(ref - got).max()), "same_readings": bool((decode(ref)[0] == decode(got)[0]).all())}
+
+
+def export_model(model: torch.nn.Module, spec: ModelSpec, out: str | Path) -> ModelSpec:
+    from safetensors.torch import save_file
+
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    save_file({k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}, str(out / "model.safetensors"))
+    export_onnx(model, spec, out / "model.onnx")
+    spec.metrics["onnx_check"] = check_onnx(model, out / "model.onnx", spec.input_size)
+    spec.sha256 = sha256_file(out / "model.onnx")
+    spec.save(out / "model.json")
+    return spec

