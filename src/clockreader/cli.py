@@ -49,11 +49,6 @@ def _train_config(args):
     return replace(cfg, **over)
 
 
-def _check_size(v: int | None) -> None:
-    if v is not None and not 32 <= v <= 1024:
-        raise SystemExit(2)
-
-
 def cmd_train(args) -> int:
     from pathlib import Path
 
@@ -80,6 +75,67 @@ def cmd_lr_find(args) -> int:
     return 0
 
 
+def cmd_generate(args) -> int:
+    from .render.dataset import write_time_layout
+
+    out = write_time_layout(args.out, args.per_class, size=args.size, seed=args.seed, progress=not args.quiet)
+    print(f"wrote {144 * args.per_class} clocks to {out} (TIME layout, clocks.csv, truth.jsonl)")
+    return 0
+
+
+def cmd_preview(args) -> int:
+    from pathlib import Path
+
+    from .render.dataset import preview_sheet
+
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    preview_sheet(args.count, args.seed, args.size, columns=args.columns, full_rotation=args.full_rotation).save(out)
+    print(f"saved a preview of {args.count} clocks to {out}")
+    return 0
+
+
+def cmd_test(args) -> int:
+    import json
+    from pathlib import Path
+
+    from .evaluate import format_table, run_test, write_report
+
+    fig, records, items = run_test(args.dataset, args.model, tolerance=args.tolerance, batch_size=args.batch_size,
+                                   progress=not args.quiet, threads=args.threads)
+    print(format_table(fig))
+    if args.json:
+        Path(args.json).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.json).write_text(json.dumps({"figures": fig, "readings": records}, indent=2))
+        print(f"saved figures and every reading to {args.json}")
+    if args.report:
+        paths = write_report(args.report, fig, records, items)
+        print(f"saved the report to {paths[0]}")
+    return 0
+
+
+def cmd_read(args) -> int:
+    from .read_cli import run_read
+
+    return run_read(args)
+
+
+def cmd_serve(args) -> int:
+    try:
+        import uvicorn
+
+        from .server.app import create_app
+    except ImportError:
+        print('clockreader serve: the web server needs the "serve" extra: pip install "clockreader[serve]"', file=sys.stderr)
+        return 1
+    from .runtime.reader import load_reader
+
+    app = create_app(load_reader(args.model, args.threads))
+    print(f"clockreader: serving on http://{args.host}:{args.port}/ (Ctrl+C to stop)")
+    uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="clockreader", description="Read the time from photos of analog clocks.")
     p.add_argument("--version", action="version", version=f"clockreader {__version__}")
@@ -95,6 +151,52 @@ def build_parser() -> argparse.ArgumentParser:
     _add_train_args(lf)
     lf.add_argument("--plot", default="lr_find.png", help="where to save the plot (default lr_find.png)")
     lf.set_defaults(func=cmd_lr_find)
+
+    g = sub.add_parser("generate", help="render a synthetic dataset in the Kaggle TIME layout")
+    g.add_argument("out", help="output folder (must be new or empty)")
+    g.add_argument("--per-class", type=int, default=10, help="clocks per 5-minute class (default 10)")
+    g.add_argument("--size", type=int, default=224, help="image side in pixels (default 224)")
+    g.add_argument("--seed", type=int, default=0)
+    g.add_argument("--quiet", action="store_true", help="no progress bar")
+    g.set_defaults(func=cmd_generate)
+
+    pv = sub.add_parser("preview", help="draw a contact sheet of rendered clocks with their times")
+    pv.add_argument("--out", default="preview.png")
+    pv.add_argument("--count", type=int, default=64)
+    pv.add_argument("--seed", type=int, default=0)
+    pv.add_argument("--size", type=int, default=128)
+    pv.add_argument("--columns", type=int, default=8)
+    pv.add_argument("--full-rotation", action="store_true")
+    pv.set_defaults(func=cmd_preview)
+
+    te = sub.add_parser("test", help="score a model on a labelled set (the seed's and the field's metrics)")
+    te.add_argument("dataset", help="dataset folder or CSV, or synthetic:N:SEED (e.g. synthetic:1440:2024)")
+    te.add_argument("--model", help="model.onnx or model.safetensors (default: the bundled model)")
+    te.add_argument("--tolerance", type=int, default=1, help="minute tolerance for a right minute hand (default 1)")
+    te.add_argument("--json", help="write every figure and reading to this JSON file")
+    te.add_argument("--report", help="write report.md, plots and a gallery of the worst readings here")
+    te.add_argument("--batch-size", type=int, default=32)
+    te.add_argument("--threads", type=int)
+    te.add_argument("--quiet", action="store_true", help="no progress bar")
+    te.set_defaults(func=cmd_test)
+
+    rd = sub.add_parser("read", help="read the time from clock photos")
+    rd.add_argument("inputs", nargs="+", metavar="PHOTO", help="image files, folders (recursive), globs, or - for stdin")
+    fmt = rd.add_mutually_exclusive_group()
+    fmt.add_argument("--json", action="store_true", help="one JSON object per line")
+    fmt.add_argument("--csv", action="store_true", help="CSV with a header line")
+    rd.add_argument("--annotate", metavar="DIR", help="write each image with the read hands drawn into DIR")
+    rd.add_argument("--model", help="an .onnx model (default: the bundled model)")
+    rd.add_argument("--threads", type=int, help="ONNX Runtime threads")
+    rd.add_argument("--batch-size", type=int, default=16)
+    rd.set_defaults(func=cmd_read)
+
+    sv = sub.add_parser("serve", help="web page and HTTP API (needs the serve extra)")
+    sv.add_argument("--host", default="127.0.0.1")
+    sv.add_argument("--port", type=int, default=8000)
+    sv.add_argument("--model")
+    sv.add_argument("--threads", type=int)
+    sv.set_defaults(func=cmd_serve)
     return p
 
 
@@ -110,7 +212,7 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("clockreader: interrupted", file=sys.stderr)
         return 130
-    except (ClockReaderError, FileNotFoundError, ValueError) as e:
+    except (ClockReaderError, FileNotFoundError, FileExistsError, ValueError) as e:
         if args.debug:
             raise
         print(f"clockreader {args.command}: {e}", file=sys.stderr)

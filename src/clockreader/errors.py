@@ -17,6 +17,10 @@ class InvalidImageError(ClockReaderError, ValueError):
     """An image that cannot be decoded, is empty, too small or too large."""
 
 
+class ImageTooLargeError(InvalidImageError):
+    """An image over the pixel limit (decompression-bomb guard)."""
+
+
 class DatasetError(ClockReaderError, ValueError):
     """A dataset folder or label file that cannot be read."""
 

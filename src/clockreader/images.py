@@ -15,7 +15,7 @@ from typing import Union
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from .errors import InvalidImageError
+from .errors import ImageTooLargeError, InvalidImageError
 
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".webp", ".pgm", ".ppm", ".pbm", ".bmp", ".gif", ".tif", ".tiff")
 MAX_PIXELS = 100_000_000  # 100 MP: larger images are refused as possible decompression bombs
@@ -89,7 +89,7 @@ def load_image(source: ImageInput, draft_size: int | None = None) -> Image.Image
                 warnings.simplefilter("error", Image.DecompressionBombWarning)
                 im = Image.open(fp)
                 if im.width * im.height > MAX_PIXELS:
-                    raise InvalidImageError(
+                    raise ImageTooLargeError(
                         f"{name}: image is too large ({im.width}x{im.height} px; the limit is {MAX_PIXELS // 1_000_000} MP)"
                     )
                 if draft_size and im.format == "JPEG":
@@ -99,7 +99,7 @@ def load_image(source: ImageInput, draft_size: int | None = None) -> Image.Image
         except InvalidImageError:
             raise
         except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-            raise InvalidImageError(f"{name}: image is too large (decompression-bomb guard, limit {MAX_PIXELS // 1_000_000} MP)") from None
+            raise ImageTooLargeError(f"{name}: image is too large (decompression-bomb guard, limit {MAX_PIXELS // 1_000_000} MP)") from None
         except UnidentifiedImageError:
             raise InvalidImageError(f"{name}: not an image file, or a format Pillow cannot read") from None
         except (OSError, SyntaxError, ValueError, EOFError) as e:

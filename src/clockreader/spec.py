@@ -25,7 +25,7 @@ class ModelSpec:
     position (minute of 12 h) followed by 60 bins for the minute hand (see ``clockreader.decode``).
     """
 
-    arch: str = "efficientnet_lite0"
+    arch: str = "tf_efficientnet_lite0"
     input_size: int = 128
     resize: str = "squish"
     mean: tuple[float, float, float] = IMAGENET_MEAN

@@ -44,7 +44,7 @@ log = logging.getLogger(__name__)
 class TrainConfig:
     """Plain, commented defaults: the ``cpu-small`` preset."""
 
-    arch: str = "efficientnet_lite0"   # any timm architecture name
+    arch: str = "tf_efficientnet_lite0"  # any timm architecture name
     pretrained: str | None = LITE0     # none | lite0-imagenet | hub | PATH
     size: int = 128                    # input side in pixels (the seed: 128)
     resize: str = "squish"             # squish | pad | crop (the seed: squish)
@@ -218,7 +218,7 @@ def _git_commit() -> str | None:
         return None
 
 
-def lr_find(cfg: TrainConfig, plot: str | Path = "lr_find.png") -> dict:
+def lr_find(cfg: TrainConfig, plot: str | Path = "lr_find.png", num_it: int = 100) -> dict:
     """fastai's learning-rate finder; saves the loss-vs-lr plot and returns the suggestions."""
     import matplotlib
 
@@ -227,7 +227,7 @@ def lr_find(cfg: TrainConfig, plot: str | Path = "lr_find.png") -> dict:
 
     learn = create_learner(replace(cfg, out=str(Path(cfg.out))))
     learn.remove_cb(SafetensorsCheckpoint)
-    sugg = learn.lr_find(show_plot=False)
+    sugg = learn.lr_find(num_it=num_it, show_plot=False)
     learn.recorder.plot_lr_find()
     plt.title(f"lr-find: {cfg.arch} at {cfg.size}px, valley {sugg.valley:.2e}")
     Path(plot).parent.mkdir(parents=True, exist_ok=True)

@@ -22,6 +22,10 @@ from ..errors import ModelError
 log = logging.getLogger(__name__)
 
 LITE0 = "lite0-imagenet"
+# The packaged weights are a port of Google's TensorFlow EfficientNet-Lite0: their tensors line up with
+# timm's efficientnet_lite0, but they expect TF "same" padding and BN eps 1e-3, which is timm's
+# tf_efficientnet_lite0 (measured: Grace Hopper is "military uniform" top-1 there, 5th with the other).
+LITE0_ARCHS = ("tf_efficientnet_lite0", "efficientnet_lite0")
 
 
 class ClockNet(nn.Module):
@@ -48,7 +52,7 @@ def lite0_weights_path() -> Path:
 
 
 def load_lite0_imagenet(model: nn.Module) -> nn.Module:
-    """Load the packaged ImageNet weights into a timm ``efficientnet_lite0`` (with or without classifier).
+    """Load the packaged ImageNet weights into a timm ``tf_efficientnet_lite0`` (with or without classifier).
 
     The lukemelas state dict and timm's list the same 296 tensors in the same order and shapes; we map
     by position and check every shape, so a mismatch fails loudly instead of loading garbage.
@@ -92,7 +96,7 @@ def load_state_file(path: str | Path) -> dict:
     return sd
 
 
-def create_clock_model(arch: str = "efficientnet_lite0", pretrained: str | None = LITE0, drop_rate: float = 0.2) -> ClockNet:
+def create_clock_model(arch: str = "tf_efficientnet_lite0", pretrained: str | None = LITE0, drop_rate: float = 0.2) -> ClockNet:
     """Build a :class:`ClockNet`. ``pretrained``: None (random init), ``lite0-imagenet``, ``hub`` or a path.
 
     A path may hold a whole ClockNet (``backbone.*``/``head.*`` keys) or a timm backbone checkpoint.
@@ -101,8 +105,8 @@ def create_clock_model(arch: str = "efficientnet_lite0", pretrained: str | None 
     if pretrained is None or pretrained == "none":
         return model
     if pretrained == LITE0:
-        if arch != "efficientnet_lite0":
-            raise ModelError(f"--pretrained {LITE0} fits only --arch efficientnet_lite0, not {arch}; use --pretrained PATH or none")
+        if arch not in LITE0_ARCHS:
+            raise ModelError(f"--pretrained {LITE0} fits only --arch tf_efficientnet_lite0, not {arch}; use --pretrained PATH or none")
         load_lite0_imagenet(model.backbone)
         return model
     if pretrained == "hub":
@@ -124,3 +128,25 @@ def create_clock_model(arch: str = "efficientnet_lite0", pretrained: str | None 
         raise ModelError(f"{pretrained}: checkpoint does not fit {arch} ({len(missing)} tensors missing)")
     log.info("loaded %s: %d missing, %d unexpected tensors", pretrained, len(missing), len(unexpected))
     return model
+
+
+class TorchReader:
+    """Read with a ``model.safetensors`` checkpoint in torch (for ``clockreader test`` on a checkpoint);
+    same preprocessing and decoding as the ONNX :class:`~clockreader.runtime.reader.ClockReader`."""
+
+    def __init__(self, path: str | Path):
+        from ..runtime.reader import ClockReader
+        from ..spec import ModelSpec
+
+        self.path = Path(path)
+        self.spec = ModelSpec.load(self.path.with_suffix(".json"))
+        self.model = ClockNet(self.spec.arch)
+        self.model.load_state_dict(load_state_file(self.path))
+        self.model.eval()
+        self.unsure_threshold = self.spec.unsure_threshold
+        self.prepare = lambda image: ClockReader.prepare(self, image)  # type: ignore[arg-type]
+        self.readings_from_logits = lambda logits, boxes=None: ClockReader.readings_from_logits(self, logits, boxes)  # type: ignore[arg-type]
+
+    def logits(self, batch):
+        with torch.no_grad():
+            return self.model(torch.from_numpy(batch)).numpy()

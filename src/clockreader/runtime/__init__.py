@@ -1,0 +1,1 @@
+"""Torch-free inference: ONNX Runtime + NumPy + Pillow, and the bundled default model in ``weights/``."""

@@ -1,0 +1,194 @@
+"""Read clocks with an ONNX model: :func:`load_reader`, :func:`read_time` and the :class:`Reading`.
+
+Nothing here imports torch. The model's spec (input size, resize, normalisation, output layout) is read
+from the JSON beside the ONNX file (or its embedded metadata), and the file's SHA-256 is checked.
+
+>>> from clockreader import render_clock, load_reader
+>>> reader = load_reader()
+>>> sample = render_clock(seed=3, size=160)
+>>> reading = reader.read(sample.image)
+>>> 1 <= reading.hour <= 12 and 0 <= reading.minute <= 59
+True
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from ..decode import decode, top_k_indices
+from ..errors import ClockReaderError, ModelError
+from ..images import ImageInput, describe, load_image
+from ..preprocess import prepare
+from ..spec import ModelSpec
+from ..time import ClockTime
+
+log = logging.getLogger(__name__)
+
+WEIGHTS = Path(__file__).parent / "weights"
+DEFAULT_MODEL = WEIGHTS / "clockreader-default.onnx"
+
+
+@dataclass
+class Reading:
+    """One clock reading. ``confidence`` is the model's probability that the reading is right to +-1 min."""
+
+    hour: int
+    minute: int
+    confidence: float
+    alternatives: list[tuple[str, float]] = field(default_factory=list)
+    unsure: bool = False
+    box: tuple[float, float, float, float] | None = None
+
+    @property
+    def time(self) -> ClockTime:
+        return ClockTime(self.hour, self.minute)
+
+    def __str__(self) -> str:
+        return f"{self.hour}:{self.minute:02d}"
+
+    def to_dict(self) -> dict:
+        return {
+            "time": str(self), "hour": self.hour, "minute": self.minute, "confidence": round(self.confidence, 4),
+            "alternatives": [{"time": t, "confidence": round(c, 4)} for t, c in self.alternatives],
+            "box": None if self.box is None else [round(float(v), 1) for v in self.box],
+            "unsure": self.unsure,
+        }
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def load_spec_for(model_path: Path, session=None) -> ModelSpec:
+    """The spec beside ``model.onnx`` (``model.json``), else the one embedded in the ONNX metadata."""
+    side = model_path.with_suffix(".json")
+    if side.is_file():
+        return ModelSpec.load(side)
+    meta = (session or _session(model_path)).get_modelmeta().custom_metadata_map
+    if "clockreader_spec" not in meta:
+        raise ModelError(f"{model_path}: no model spec (no {side.name} beside it and none embedded)")
+    return ModelSpec.from_dict(json.loads(meta["clockreader_spec"]))
+
+
+def _session(path: Path, threads: int | None = None):
+    import onnxruntime as ort
+
+    opts = ort.SessionOptions()
+    opts.intra_op_num_threads = int(threads or os.environ.get("CLOCKREADER_THREADS", 0) or 0)
+    opts.inter_op_num_threads = 1
+    opts.log_severity_level = 3
+    try:
+        return ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
+    except Exception as e:  # noqa: BLE001 - ORT raises its own exception types
+        raise ModelError(f"{path}: ONNX Runtime cannot load it ({str(e).splitlines()[0][:160]})") from None
+
+
+class ClockReader:
+    """An ONNX Runtime session plus the spec that says how to feed it and decode its output."""
+
+    def __init__(self, model: str | Path | None = None, threads: int | None = None,
+                 unsure_threshold: float | None = None):
+        path = Path(model) if model is not None else DEFAULT_MODEL
+        if path.is_dir():
+            path = path / "model.onnx"
+        if not path.is_file():
+            if model is None:
+                raise ModelError(f"the bundled model is missing ({path}); reinstall clockreader or pass --model PATH")
+            raise ModelError(f"{path}: model file not found")
+        if path.suffix != ".onnx":
+            raise ModelError(f"{path}: reading needs an .onnx model (train writes model.onnx beside model.safetensors)")
+        self.path = path
+        side = path.with_suffix(".json")
+        self.spec = ModelSpec.load(side) if side.is_file() else None
+        if self.spec is not None and self.spec.sha256 and _sha256(path) != self.spec.sha256:
+            raise ModelError(f"{path}: SHA-256 does not match its spec; the file is corrupt or was replaced")
+        self.session = _session(path, threads)
+        if self.spec is None:
+            self.spec = load_spec_for(path, self.session)
+        self.input_name = self.session.get_inputs()[0].name
+        self.unsure_threshold = self.spec.unsure_threshold if unsure_threshold is None else unsure_threshold
+
+    # -- low level --------------------------------------------------------------------------------
+    def logits(self, batch: np.ndarray) -> np.ndarray:
+        """(N, 3, S, S) float32 preprocessed images -> (N, 780) logits."""
+        return self.session.run(None, {self.input_name: np.ascontiguousarray(batch, np.float32)})[0]
+
+    def prepare(self, image: ImageInput) -> np.ndarray:
+        return prepare(load_image(image, draft_size=self.spec.input_size * 2), self.spec)
+
+    def readings_from_logits(self, logits: np.ndarray, boxes=None) -> list[Reading]:
+        best, conf, alts = decode(logits, top_k=4)
+        out = []
+        for i in range(len(best)):
+            t = ClockTime.from_index720(int(best[i]))
+            alternatives = [(str(ClockTime.from_index720(int(a))), float(c)) for a, c in alts[i]]
+            out.append(Reading(t.hour, t.minute, float(conf[i]), alternatives, bool(conf[i] < self.unsure_threshold),
+                               None if boxes is None else boxes[i]))
+        return out
+
+    # -- public -----------------------------------------------------------------------------------
+    def read(self, image: ImageInput) -> Reading:
+        """Read one clock photo (path, bytes, file object, PIL image or HxWx3 array)."""
+        x = self.prepare(image)
+        return self.readings_from_logits(self.logits(x[None]))[0]
+
+    def read_batch(self, images, batch_size: int = 16) -> list[Reading | ClockReaderError]:
+        """Read many images; an unreadable one yields its :class:`ClockReaderError` in its place."""
+        results: list = [None] * len(images)
+        pending: list[tuple[int, np.ndarray]] = []
+
+        def flush():
+            if pending:
+                batch = np.stack([x for _, x in pending])
+                for (i, _), r in zip(pending, self.readings_from_logits(self.logits(batch))):
+                    results[i] = r
+                pending.clear()
+
+        for i, img in enumerate(images):
+            try:
+                pending.append((i, self.prepare(img)))
+            except ClockReaderError as e:
+                results[i] = e
+            if len(pending) >= batch_size:
+                flush()
+        flush()
+        return results
+
+    def top_k(self, images, k: int = 3) -> np.ndarray:
+        """(N, k) best minute-of-12h readings for already loaded images (for evaluation)."""
+        return top_k_indices(self.logits(np.stack([self.prepare(im) for im in images])), k)
+
+
+_DEFAULT: dict = {}
+
+
+def load_reader(model: str | Path | None = None, threads: int | None = None) -> ClockReader:
+    """A :class:`ClockReader` for ``model`` (an .onnx path or a folder), or the bundled default model."""
+    return ClockReader(model, threads)
+
+
+def read_time(image: ImageInput, model: str | Path | None = None) -> Reading:
+    """Read the time from one clock photo with the bundled model (cached after the first call).
+
+    >>> from clockreader import read_time, render_clock
+    >>> read_time(render_clock(seed=1).image).hour in range(1, 13)
+    True
+    """
+    key = str(model)
+    if key not in _DEFAULT:
+        _DEFAULT[key] = ClockReader(model)
+    return _DEFAULT[key].read(image)
+
+
+__all__ = ["ClockReader", "Reading", "describe", "load_reader", "read_time"]

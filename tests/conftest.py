@@ -1,0 +1,29 @@
+import os
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+REAL_CLOCKS = ROOT.parent / "shared" / "data" / "real-clocks"
+
+
+@pytest.fixture(scope="session")
+def real_clocks() -> Path:
+    """The shared real-clock evaluation set; CI must have it, elsewhere the test is skipped."""
+    if not (REAL_CLOCKS / "labels.csv").is_file():
+        if os.environ.get("CI"):
+            pytest.fail(f"{REAL_CLOCKS} is missing in CI")
+        pytest.skip("../shared/data/real-clocks is not here")
+    return REAL_CLOCKS
+
+
+@pytest.fixture(scope="session")
+def tiny_model(tmp_path_factory) -> Path:
+    """A tiny model trained for a few seconds and exported (model.onnx, model.safetensors, model.json)."""
+    pytest.importorskip("torch")
+    from clockreader.train.learner import TrainConfig, train
+
+    out = tmp_path_factory.mktemp("tiny-model")
+    train(TrainConfig(arch="resnet10t", pretrained=None, size=64, epochs=1, epoch_size=64, valid_size=32, bs=16,
+                      workers=0, out=str(out)))
+    return out

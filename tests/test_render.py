@@ -1,0 +1,113 @@
+import numpy as np
+import pytest
+from PIL import Image
+
+from clockreader.render import Camera, render_clock, sample_camera, sample_style
+from clockreader.render.dataset import preview_sheet
+from clockreader.time import ClockTime
+
+RED, BLUE = (255, 0, 0), (0, 0, 255)
+
+
+def _hands_only(seed, time, camera=None, size=256):
+    style = sample_style(np.random.default_rng(seed)).with_hands_only(RED, BLUE)
+    style.hour_hand.width = style.minute_hand.width = 0.04
+    cam = camera or Camera(radius=size * 0.45, cx=size / 2, cy=size / 2)
+    return render_clock(seed, size=size, time=time, style=style, camera=cam, effects=False, background=(255, 255, 255))
+
+
+def _colour_at(img: Image.Image, xy) -> np.ndarray:
+    x, y = int(round(xy[0])), int(round(xy[1]))
+    return np.asarray(img)[y - 1:y + 2, x - 1:x + 2].reshape(-1, 3).astype(int)
+
+
+def _is(px: np.ndarray, colour) -> bool:
+    return bool((np.abs(px - np.array(colour)).sum(1) < 90).any())
+
+
+def _along(s, tip, frac):
+    c = np.array(s.center)
+    return c + (np.array(tip) - c) * frac
+
+
+def test_same_seed_same_pixels_and_truth():
+    a, b = render_clock(seed=123, size=128), render_clock(seed=123, size=128)
+    assert np.array_equal(np.asarray(a.image), np.asarray(b.image))
+    assert a.time == b.time and a.box == b.box
+    c = render_clock(seed=124, size=128)
+    assert not np.array_equal(np.asarray(a.image), np.asarray(c.image))
+
+
+@pytest.mark.parametrize("hm", [(3, 0), (9, 45), (12, 10), (6, 10), (1, 58)])
+def test_frontal_hands_point_where_the_label_says(hm):
+    t = ClockTime(*hm)
+    s = _hands_only(7, t)
+    img = s.image
+    # pixels along the labelled directions carry the hand colours
+    assert _is(_colour_at(img, _along(s, s.tips["hour"], 0.6)), RED)
+    assert _is(_colour_at(img, _along(s, s.tips["minute"], 0.9)), BLUE)
+    # and the labelled directions are the clock angles (clockwise from 12, y down)
+    cx, cy = s.center
+    for name, angle in (("hour", t.hour_angle), ("minute", t.minute_angle)):
+        x, y = s.tips[name]
+        got = np.degrees(np.arctan2(x - cx, -(y - cy))) % 360
+        assert min(abs(got - angle), 360 - abs(got - angle)) < 0.5
+    # nothing red on the opposite side of the hour hand (the clock is not mirrored or flipped)
+    opposite = np.array(s.center) * 2 - np.array(_along(s, s.tips["hour"], 0.6))
+    assert not _is(_colour_at(img, opposite), RED) or abs(t.hour_angle - t.minute_angle) % 180 < 10
+
+
+def test_three_oclock_is_clockwise():
+    s = _hands_only(1, ClockTime(3, 0))
+    assert s.tips["hour"][0] > s.center[0] + 20          # hour hand to the right
+    assert s.tips["minute"][1] < s.center[1] - 20        # minute hand up
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_tilted_truth_follows_the_pixels(seed):
+    rng = np.random.default_rng(seed)
+    cam = sample_camera(rng, 256)
+    cam.pitch, cam.yaw = 35.0, -25.0
+    cam.radius, cam.cx, cam.cy = 100, 128, 128
+    t = ClockTime.from_index720(int(rng.integers(720)))
+    s = _hands_only(seed, t, camera=cam)
+    assert _is(_colour_at(s.image, _along(s, s.tips["minute"], 0.85)), BLUE)
+    assert _is(_colour_at(s.image, _along(s, s.tips["hour"], 0.6)), RED)
+    x0, y0, x1, y1 = s.box
+    assert x0 < s.center[0] < x1 and y0 < s.center[1] < y1
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_camera_never_mirrors(seed):
+    s = render_clock(seed, size=96)
+    h = s.homography
+    c = np.array([*np.linalg.solve(h, [*s.center, 1.0])])  # centre in canvas space (up to scale)
+    x, y = c[0] / c[2], c[1] / c[2]
+    eps = 1.0
+
+    def f(px, py):
+        p = h @ [px, py, 1.0]
+        return p[:2] / p[2]
+
+    jac = np.c_[(f(x + eps, y) - f(x, y)) / eps, (f(x, y + eps) - f(x, y)) / eps]
+    assert np.linalg.det(jac) > 0
+
+
+def test_sizes_and_validation():
+    assert render_clock(seed=5, size=64).image.size == (64, 64)
+    with pytest.raises(ValueError, match="'size' parameter of render_clock must be an int in \\[32, 4096\\]. Got 10"):
+        render_clock(seed=0, size=10)
+
+
+def test_styles_vary():
+    styles = [sample_style(np.random.default_rng(i)) for i in range(300)]
+    assert {s.shape for s in styles} >= {"round", "square", "rounded", "octagon"}
+    assert {s.numerals for s in styles} >= {"arabic", "roman", "roman4", "quarters", "none"}
+    assert {s.hour_hand.shape for s in styles} >= {"baton", "tapered", "spade", "arrow", "leaf", "dauphine", "breguet", "skeleton"}
+    assert any(s.second_hand for s in styles) and any(s.second_hand is None for s in styles)
+    assert all(s.hour_hand.length < s.minute_hand.length for s in styles)
+
+
+def test_preview_sheet_has_captions(tmp_path):
+    sheet = preview_sheet(count=8, seed=0, size=64, columns=4)
+    assert sheet.size[0] == 4 * 64 and sheet.size[1] > 2 * 64

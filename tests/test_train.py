@@ -1,0 +1,113 @@
+"""Training: the tiny run learns, the ImageNet weight mapping is right, export round-trips, errors are clear."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+pytest.importorskip("fastai")
+
+from clockreader.errors import ModelError  # noqa: E402
+from clockreader.train.model import ClockNet, create_clock_model, load_lite0_imagenet, load_state_file  # noqa: E402
+
+
+def test_lite0_imagenet_weights_pass_the_sanity_check():
+    """matplotlib's sample photo of Grace Hopper must come out as 'military uniform' (652) in the top 3."""
+    import timm
+    from matplotlib import cbook
+    from PIL import Image
+
+    model = load_lite0_imagenet(timm.create_model("tf_efficientnet_lite0", pretrained=False)).eval()
+    with cbook.get_sample_data("grace_hopper.jpg") as fh:
+        im = Image.open(fh).convert("RGB")
+    cfg = timm.data.resolve_data_config({}, model=model)
+    x = timm.data.create_transform(**cfg)(im)[None]
+    with torch.no_grad():
+        top3 = model(x).topk(3).indices[0].tolist()
+    assert 652 in top3
+
+
+def test_tiny_training_lowers_the_loss():
+    from fastai.callback.core import Callback
+
+    from clockreader.train.learner import TrainConfig, create_learner
+
+    class Losses(Callback):
+        def before_fit(self):
+            self.values = []
+
+        def after_batch(self):
+            if self.training:
+                self.values.append(float(self.loss))
+
+    cfg = TrainConfig(arch="resnet10t", pretrained=None, size=48, epoch_size=16, valid_size=16, bs=16, workers=0,
+                      lr=3e-3, out="/tmp/unused")
+    learn = create_learner(cfg)
+    learn.remove_cbs(learn.cbs.filter(lambda c: type(c).__name__ in ("SafetensorsCheckpoint", "FreshClocksEachEpoch")))
+    rec = Losses()
+    # the same 16 clocks every epoch: the net must start to fit them
+    learn.fit(12, 3e-3, cbs=[rec])
+    first, last = np.mean(rec.values[:2]), np.mean(rec.values[-2:])
+    assert last < first - 0.5, (first, last)
+
+
+def test_export_round_trip(tiny_model):
+    spec = json.loads((tiny_model / "model.json").read_text())
+    assert spec["arch"] == "resnet10t" and spec["input_size"] == 64 and spec["layout"] == "hour720+minute60"
+    assert spec["training"]["command"] and "acc_1min" in spec["metrics"]["valid"]
+    check = spec["metrics"]["onnx_check"]
+    assert check["max_abs_diff"] < 1e-3 and check["same_readings"]
+    # the safetensors weights load back into a fresh net and give the ONNX model's logits
+    import onnxruntime as ort
+
+    net = ClockNet("resnet10t")
+    net.load_state_dict(load_state_file(tiny_model / "model.safetensors"))
+    x = np.random.default_rng(1).normal(size=(3, 3, 64, 64)).astype(np.float32)
+    with torch.no_grad():
+        ref = net.eval()(torch.from_numpy(x)).numpy()
+    got = ort.InferenceSession(str(tiny_model / "model.onnx")).run(None, {"image": x})[0]
+    assert got.shape == (3, 780) and np.abs(ref - got).max() < 1e-3
+    meta = ort.InferenceSession(str(tiny_model / "model.onnx")).get_modelmeta().custom_metadata_map
+    assert json.loads(meta["clockreader_spec"])["arch"] == "resnet10t"
+
+
+def test_unknown_arch_and_bad_checkpoint(tmp_path):
+    with pytest.raises(ModelError, match="Unknown architecture 'resnet_nope'"):
+        create_clock_model("resnet_nope", None)
+    bad = tmp_path / "bad.safetensors"
+    bad.write_bytes(b"not a checkpoint")
+    with pytest.raises(ModelError, match="unreadable checkpoint"):
+        create_clock_model("resnet10t", str(bad))
+    with pytest.raises(ModelError, match="checkpoint not found"):
+        create_clock_model("resnet10t", str(tmp_path / "missing.pth"))
+    with pytest.raises(ModelError, match="fits only --arch tf_efficientnet_lite0"):
+        create_clock_model("resnet10t", "lite0-imagenet")
+
+
+def _cli(*args):
+    return subprocess.run([sys.executable, "-m", "clockreader", *args], capture_output=True, text=True, timeout=120)
+
+
+def test_cli_errors_are_one_line(tmp_path):
+    r = _cli("train", "--arch", "resnet_nope", "--pretrained", "none", "--out", str(tmp_path / "o"))
+    assert r.returncode == 1 and "Unknown architecture 'resnet_nope'" in r.stderr and "Traceback" not in r.stderr
+    r = _cli("train", "--data", str(tmp_path / "missing"), "--out", str(tmp_path / "o"))
+    assert r.returncode == 2 and "no such file or folder" in r.stderr
+    bad = tmp_path / "x.pth"
+    bad.write_bytes(b"\x80\x04garbage")
+    r = _cli("train", "--arch", "resnet10t", "--pretrained", str(bad), "--out", str(tmp_path / "o"))
+    assert r.returncode == 1 and "unreadable checkpoint" in r.stderr
+
+
+def test_lr_find_saves_plot(tmp_path):
+    from clockreader.train.learner import TrainConfig, lr_find
+
+    cfg = TrainConfig(arch="resnet10t", pretrained=None, size=48, epoch_size=64, valid_size=16, bs=8, workers=0,
+                      out=str(tmp_path))
+    res = lr_find(cfg, tmp_path / "lr.png", num_it=30)
+    assert 1e-7 < res["valley"] < 10
+    assert (tmp_path / "lr.png").stat().st_size > 5000
