@@ -117,7 +117,14 @@ def camera_homography(cam: Camera, canvas_px: int) -> np.ndarray:
 def sample_camera(rng: np.random.Generator, size: int, full_rotation: bool = False) -> Camera:
     """Random framing: mostly a dial that fills the frame, sometimes small, sometimes cut by the edge."""
     r = rng.random()
-    frac = rng.uniform(0.62, 0.98) if r < 0.7 else (rng.uniform(0.3, 0.62) if r < 0.9 else rng.uniform(0.98, 1.2))
+    if r < 0.68:
+        frac = rng.uniform(0.62, 0.98)   # fills the frame (a crop, a product shot)
+    elif r < 0.85:
+        frac = rng.uniform(0.3, 0.62)    # some room around it
+    elif r < 0.92:
+        frac = rng.uniform(0.15, 0.3)    # small: a clock on a wall across the room
+    else:
+        frac = rng.uniform(0.98, 1.2)    # cut by the frame
     radius = frac * size / 2
     slack = max(size / 2 - radius, 0) + 0.05 * size
     cx = size / 2 + rng.uniform(-slack, slack)
@@ -125,7 +132,10 @@ def sample_camera(rng: np.random.Generator, size: int, full_rotation: bool = Fal
     t = rng.random()
     tilt = rng.uniform(0, 15) if t < 0.5 else (rng.uniform(15, 40) if t < 0.85 else rng.uniform(40, 60))
     direction = rng.uniform(0, 2 * math.pi)
-    roll = rng.uniform(0, 360) if full_rotation else float(np.clip(rng.normal(0, 7), -20, 20))
+    if full_rotation or rng.random() < 0.06:  # a few upside-down or sideways dials even by default
+        roll = rng.uniform(0, 360)
+    else:
+        roll = float(np.clip(rng.normal(0, 7), -20, 20))
     aspect = float(np.exp(rng.uniform(-0.25, 0.25))) if rng.random() < 0.5 else 1.0
     return Camera(radius, cx, cy, tilt * math.cos(direction), tilt * math.sin(direction), roll,
                   float(rng.uniform(2.5, 8.0)), aspect)
@@ -192,7 +202,14 @@ def _procedural_background(rng: np.random.Generator, size: int) -> Image.Image:
 def sample_background(rng: np.random.Generator, size: int, photos: bool = True) -> Image.Image:
     """A ``size`` x ``size`` background: a random crop of a packaged photo, or a procedural one."""
     pool = _photo_backgrounds() if photos else ()
-    if pool and rng.random() < 0.55:
+    r = rng.random()
+    if r < 0.15:  # studio / product shot: plain white or light grey, sometimes a soft gradient
+        base = int(rng.integers(200, 256))
+        im = Image.new("RGB", (size, size), (base, base, base))
+        if rng.random() < 0.5:
+            im = Image.blend(im, _procedural_background(rng, size), float(rng.uniform(0.05, 0.25)))
+        return im
+    if pool and r < 0.6:
         im = pool[int(rng.integers(len(pool)))]
         side = int(rng.uniform(0.2, 1.0) * min(im.size))
         x0 = int(rng.integers(0, im.width - side + 1))

@@ -1,0 +1,63 @@
+"""Reading speed and memory with the bundled ONNX model.
+
+Prints: model-only latency on one thread; end-to-end latency from a ~1 MP and a ~12 MP JPEG file;
+batch throughput on 2 threads; peak memory (max RSS) of `clockreader read` on 100 images.
+
+    python benchmarks/inference_speed.py
+"""
+
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+from clockreader.render import render_clock
+from clockreader.runtime.reader import load_reader
+
+
+def timeit(fn, n):
+    fn()
+    ts = []
+    for _ in range(n):
+        t = time.perf_counter()
+        fn()
+        ts.append(time.perf_counter() - t)
+    return 1000 * statistics.median(ts)
+
+
+def main():
+    tmp = Path(tempfile.mkdtemp())
+    r1 = load_reader(threads=1)
+    size = r1.spec.input_size
+    x = np.random.default_rng(0).normal(size=(1, 3, size, size)).astype(np.float32)
+    print(f"model: {r1.path.name} ({r1.path.stat().st_size / 1e6:.1f} MB), {r1.spec.arch} at {size} px")
+    print(f"model only, 1 thread:            {timeit(lambda: r1.logits(x), 50):7.2f} ms / image")
+    for mp, side in ((1, (1280, 800)), (12, (4000, 3000))):
+        p = tmp / f"clock_{mp}mp.jpg"
+        render_clock(seed=3, size=512).image.resize(side).save(p, quality=90)
+        print(f"end to end, {mp:>2} MP JPEG, 1 thread: {timeit(lambda: r1.read(p), 20):7.2f} ms / image")
+    r2 = load_reader(threads=2)
+    xb = np.repeat(x, 32, 0)
+    ms = timeit(lambda: r2.logits(xb), 10)
+    print(f"batch of 32, 2 threads:          {32000 / ms:7.0f} images/s (model only)")
+    folder = tmp / "hundred"
+    folder.mkdir()
+    for i in range(100):
+        render_clock(seed=i, size=256).image.save(folder / f"{i}.jpg")
+    t = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "clockreader", "read", str(folder), "--threads", "2"], check=True,
+                   capture_output=True)
+    dt = time.perf_counter() - t
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    print(f"clockreader read, 100 images:    {dt:7.2f} s in all, peak memory {peak:.0f} MB")
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
+    main()

@@ -1,0 +1,161 @@
+"""Reading for users: the torch-free runtime, the Python API and `clockreader read`."""
+
+import io
+import json
+import shutil
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from clockreader import ClockTime, load_reader, read_time
+from clockreader.errors import InvalidImageError, ModelError
+from clockreader.render import render_clock
+from clockreader.runtime.reader import DEFAULT_MODEL, Reading
+
+
+def _cli(*args, stdin=None, cwd=None):
+    return subprocess.run([sys.executable, "-m", "clockreader", *args], capture_output=True, timeout=300, input=stdin,
+                          cwd=cwd)
+
+
+@pytest.fixture(scope="module")
+def clock_files(tmp_path_factory):
+    d = tmp_path_factory.mktemp("clocks")
+    (d / "sub").mkdir()
+    paths = []
+    for i in range(3):
+        p = d / ("sub" if i == 2 else "") / f"clock{i}.jpg"
+        render_clock(seed=100 + i, size=160).image.save(p, quality=95)
+        paths.append(p)
+    return d, paths
+
+
+def test_reading_api_accepts_every_input_kind(clock_files):
+    _, paths = clock_files
+    r = read_time(paths[0])
+    assert isinstance(r, Reading) and 1 <= r.hour <= 12 and 0 <= r.minute <= 59 and 0 <= r.confidence <= 1
+    assert str(r) == f"{r.hour}:{r.minute:02d}" and r.time == ClockTime(r.hour, r.minute)
+    data = paths[0].read_bytes()
+    im = Image.open(io.BytesIO(data))
+    for src in (data, im, np.asarray(im.convert("RGB")), str(paths[0])):
+        r2 = read_time(src)
+        assert (r2.hour, r2.minute) == (r.hour, r.minute)
+    d = r.to_dict()
+    assert set(d) == {"time", "hour", "minute", "confidence", "alternatives", "box", "unsure"}
+    assert len(d["alternatives"]) == 3 and all(a["confidence"] <= d["confidence"] + 1e-9 for a in d["alternatives"])
+
+
+def test_read_batch_keeps_going_past_bad_input(clock_files, tmp_path):
+    _, paths = clock_files
+    (tmp_path / "empty.jpg").write_bytes(b"")
+    reader = load_reader()
+    out = reader.read_batch([paths[0], tmp_path / "empty.jpg", paths[1]], batch_size=2)
+    assert isinstance(out[0], Reading) and isinstance(out[2], Reading)
+    assert isinstance(out[1], InvalidImageError) and "empty.jpg: empty file" in str(out[1])
+
+
+def test_runtime_never_imports_torch(clock_files):
+    """API, CLI read and the server in a fresh interpreter: torch, torchvision, timm, fastai never load."""
+    _, paths = clock_files
+    code = textwrap.dedent(f"""
+        import sys, io, contextlib
+        from clockreader import read_time
+        r = read_time({str(paths[0])!r})
+        from clockreader.cli import main
+        with contextlib.redirect_stdout(io.StringIO()) as out:
+            assert main(["read", {str(paths[1])!r}]) == 0
+        assert "confidence" in out.getvalue()
+        from fastapi.testclient import TestClient
+        from clockreader.server.app import create_app
+        from clockreader.runtime.reader import load_reader
+        c = TestClient(create_app(load_reader()))
+        res = c.post("/api/v1/read", files={{"file": ("c.jpg", open({str(paths[0])!r}, "rb"), "image/jpeg")}})
+        assert res.status_code == 200 and res.json()["time"] == str(r), res.text
+        heavy = sorted(m for m in ("torch", "torchvision", "timm", "fastai") if m in sys.modules)
+        print("HEAVY", heavy)
+    """)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    assert "HEAVY []" in out.stdout
+
+
+def test_sha256_is_checked(tmp_path):
+    shutil.copy(DEFAULT_MODEL, tmp_path / "m.onnx")
+    shutil.copy(DEFAULT_MODEL.with_suffix(".json"), tmp_path / "m.json")
+    assert load_reader(tmp_path / "m.onnx").spec.sha256
+    data = bytearray((tmp_path / "m.onnx").read_bytes())
+    data[-10] ^= 0xFF
+    (tmp_path / "m.onnx").write_bytes(bytes(data))
+    with pytest.raises(ModelError, match="SHA-256 does not match"):
+        load_reader(tmp_path / "m.onnx")
+
+
+def test_cli_default_json_csv_and_exit_codes(clock_files, tmp_path):
+    d, paths = clock_files
+    r = _cli("read", str(paths[0]))
+    line = r.stdout.decode().strip()
+    assert r.returncode == 0 and line.startswith(str(paths[0]) + "  ") and "(confidence 0." in line or "(confidence 1." in line
+
+    r = _cli("read", str(d), "--json")      # a folder is searched recursively
+    rows = [json.loads(x) for x in r.stdout.decode().splitlines()]
+    assert r.returncode == 0 and len(rows) == 3 and {x["path"] for x in rows} == {str(p) for p in paths}
+    for x in rows:
+        assert {"path", "time", "hour", "minute", "confidence", "alternatives", "box", "unsure", "error"} <= set(x)
+        assert x["error"] is None and x["time"] == f"{x['hour']}:{x['minute']:02d}"
+
+    (tmp_path / "broken.jpg").write_bytes(b"\xff\xd8 not really a jpeg")
+    r = _cli("read", str(paths[0]), str(tmp_path / "broken.jpg"), str(paths[1]), "--csv")
+    lines = r.stdout.decode().splitlines()
+    assert r.returncode == 1 and lines[0].startswith("path,time,hour,minute,confidence")
+    assert len(lines) == 4 and "broken.jpg" in lines[2] and "cannot decode" in lines[2] or "not an image" in lines[2]
+
+    r = _cli("read", str(tmp_path / "missing.jpg"))
+    err = r.stderr.decode()
+    assert r.returncode == 1 and "missing.jpg: file not found" in err and "Traceback" not in err and err.count("\n") == 1
+
+    r = _cli("read", "-", stdin=paths[0].read_bytes())
+    assert r.returncode == 0 and r.stdout.decode().startswith("-  ")
+
+    r = _cli("read", str(d / "*.jpg"))      # a glob
+    assert r.returncode == 0 and len(r.stdout.decode().splitlines()) == 2
+
+    assert _cli("read").returncode == 2     # bad usage
+    r = _cli("--version")
+    assert r.returncode == 0 and r.stdout.decode().startswith("clockreader ")
+
+
+def test_cli_annotate_never_overwrites(clock_files, tmp_path):
+    _, paths = clock_files
+    before = paths[0].read_bytes()
+    out = tmp_path / "ann"
+    for _ in range(2):
+        assert _cli("read", str(paths[0]), "--annotate", str(out)).returncode == 0
+    files = sorted(p.name for p in out.iterdir())
+    assert files == ["clock0.annotated-1.png", "clock0.annotated.png"]
+    assert paths[0].read_bytes() == before
+    assert Image.open(out / files[0]).size == Image.open(paths[0]).size
+
+
+@pytest.mark.parametrize("name,data", [
+    ("zero.jpg", b""),
+    ("text.png", b"hello"),
+    ("trunc.jpg", None),
+    ("tiny.png", "1x1"),
+])
+def test_bad_input_one_line_error(tmp_path, name, data):
+    p = tmp_path / name
+    if data is None:
+        buf = io.BytesIO()
+        render_clock(seed=1).image.save(buf, "JPEG")
+        p.write_bytes(buf.getvalue()[:200])
+    elif data == "1x1":
+        Image.new("RGB", (1, 1)).save(p)
+    else:
+        p.write_bytes(data)
+    r = _cli("read", str(p))
+    err = r.stderr.decode()
+    assert r.returncode == 1 and err.startswith(f"clockreader read: {p}:") and err.count("\n") == 1
