@@ -125,7 +125,8 @@ def _text(img: Image.Image, draw: ImageDraw.ImageDraw, xy, text: str, font, colo
 
 
 def _face_fill(style: ClockStyle, size: int, seed: int) -> Image.Image:
-    """Gradient or texture for the face, as an RGB tile of ``size`` pixels."""
+    """Gradient or texture for the face, as an RGB tile of ``size`` pixels (computed small, then scaled)."""
+    out_size, size = size, min(size, 64)
     if style.face == "radial":
         g = np.hypot(*np.meshgrid(np.linspace(-1, 1, size), np.linspace(-1, 1, size))).clip(0, 1)
     elif style.face == "linear":
@@ -137,7 +138,7 @@ def _face_fill(style: ClockStyle, size: int, seed: int) -> Image.Image:
         g = 0.5 + (g - 0.5) * 0.6
     a, b = np.array(style.face_colour, np.float32), np.array(style.face_colour2, np.float32)
     rgb = a + (b - a) * g[..., None]
-    return Image.fromarray(rgb.clip(0, 255).astype(np.uint8), "RGB")
+    return Image.fromarray(rgb.clip(0, 255).astype(np.uint8), "RGB").resize((out_size, out_size), Image.BILINEAR)
 
 
 def draw_clock(style: ClockStyle, time: ClockTime, px: int) -> tuple[Image.Image, dict]:

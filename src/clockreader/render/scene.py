@@ -220,6 +220,12 @@ def sample_background(rng: np.random.Generator, size: int, photos: bool = True) 
 
 # ---------------------------------------------------------------------------------------------------
 # photometric and sensor effects
+@functools.lru_cache(maxsize=8)
+def _grid(size: int) -> tuple[np.ndarray, np.ndarray]:
+    yy, xx = np.mgrid[0:size, 0:size].astype(np.float32) / size - 0.5
+    return yy, xx
+
+
 def _effects(rng: np.random.Generator, im: Image.Image) -> Image.Image:
     size = im.width
     if rng.random() < 0.3:
@@ -237,19 +243,19 @@ def _effects(rng: np.random.Generator, im: Image.Image) -> Image.Image:
         im = small.resize((size, size), Image.BILINEAR)
     arr = np.asarray(im, np.float32)
     if rng.random() < 0.5:  # colour cast / white balance
-        arr = arr * rng.uniform(0.8, 1.2, 3)
+        arr = arr * rng.uniform(0.8, 1.2, 3).astype(np.float32)
     if rng.random() < 0.6:  # brightness and contrast
         arr = (arr - 128) * rng.uniform(0.6, 1.3) + 128 + rng.uniform(-40, 40)
     if rng.random() < 0.35:  # lighting gradient
-        yy, xx = np.mgrid[0:size, 0:size] / size - 0.5
+        yy, xx = _grid(size)
         ang = rng.uniform(0, 2 * math.pi)
-        g = 1 + rng.uniform(0.2, 0.6) * (xx * math.cos(ang) + yy * math.sin(ang))
+        g = 1 + np.float32(rng.uniform(0.2, 0.6)) * (xx * np.float32(math.cos(ang)) + yy * np.float32(math.sin(ang)))
         arr = arr * g[..., None]
     if rng.random() < 0.2:  # vignetting
-        yy, xx = np.mgrid[0:size, 0:size] / size - 0.5
-        arr = arr * (1 - rng.uniform(0.3, 0.9) * (xx**2 + yy**2))[..., None]
+        yy, xx = _grid(size)
+        arr = arr * (1 - np.float32(rng.uniform(0.3, 0.9)) * (xx**2 + yy**2))[..., None]
     if rng.random() < 0.35:
-        arr = arr + rng.normal(0, rng.uniform(2, 12), arr.shape)
+        arr = arr + rng.normal(0, rng.uniform(2, 12), arr.shape).astype(np.float32)
     if rng.random() < 0.08:
         arr = np.repeat(arr @ np.array([0.299, 0.587, 0.114], np.float32), 3).reshape(arr.shape)
     im = Image.fromarray(arr.clip(0, 255).astype(np.uint8), "RGB")

@@ -118,7 +118,8 @@ def _luma(c: RGB) -> float:
 
 
 def _near(rng: np.random.Generator, c: RGB, spread: int) -> RGB:
-    return tuple(int(np.clip(v + rng.integers(-spread, spread + 1), 0, 255)) for v in c)  # type: ignore
+    d = rng.integers(-spread, spread + 1, 3)
+    return tuple(min(255, max(0, int(v + dv))) for v, dv in zip(c, d))  # type: ignore[return-value]
 
 
 def _face_colour(rng: np.random.Generator) -> RGB:
@@ -138,7 +139,7 @@ def _hand_colour(rng: np.random.Generator, face: RGB) -> RGB:
     r = rng.random()
     if r < 0.08:  # low contrast: a colour close to the face, but still readable
         shift = -int(rng.integers(60, 110)) if light_face else int(rng.integers(60, 110))
-        return _near(rng, tuple(int(np.clip(v + shift, 0, 255)) for v in face), 10)  # type: ignore
+        return _near(rng, tuple(min(255, max(0, v + shift)) for v in face), 10)  # type: ignore
     if r < 0.2:   # gold, steel, blued
         return [(190, 150, 60), (150, 150, 160), (30, 50, 140), (120, 80, 40)][int(rng.integers(4))]
     if light_face:
