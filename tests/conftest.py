@@ -1,4 +1,8 @@
+import contextlib
 import os
+import socket
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -27,3 +31,25 @@ def tiny_model(tmp_path_factory) -> Path:
     train(TrainConfig(arch="resnet10t", pretrained=None, size=64, epochs=1, epoch_size=64, valid_size=32, bs=16,
                       workers=0, out=str(out)))
     return out
+
+
+@contextlib.contextmanager
+def serve_in_thread(app):
+    """Run ``app`` with uvicorn on a free loopback port in a thread; yield its base URL."""
+    import uvicorn
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    th = threading.Thread(target=server.run, daemon=True)
+    th.start()
+    try:
+        deadline = time.time() + 20
+        while not server.started and time.time() < deadline:
+            time.sleep(0.05)
+        assert server.started, "uvicorn did not start"
+        yield f"http://127.0.0.1:{port}/"
+    finally:
+        server.should_exit = True
+        th.join(timeout=10)

@@ -2,15 +2,11 @@
 
 import os
 import shutil
-import socket
-import threading
-import time
 
 import pytest
 
 pytest.importorskip("fastapi")
 webdriver = pytest.importorskip("selenium.webdriver")
-import uvicorn  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.support import expected_conditions as EC  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
@@ -18,6 +14,7 @@ from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 from clockreader.render import render_clock  # noqa: E402
 from clockreader.runtime.reader import load_reader  # noqa: E402
 from clockreader.server.app import create_app  # noqa: E402
+from conftest import serve_in_thread  # noqa: E402
 
 CHROMIUM, DRIVER = shutil.which("chromium") or "/usr/bin/chromium", shutil.which("chromedriver") or "/usr/bin/chromedriver"
 
@@ -41,18 +38,8 @@ def browser():
 @pytest.fixture(scope="module")
 def server_url():
     reader = load_reader()
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(create_app(reader), host="127.0.0.1", port=port, log_level="warning"))
-    th = threading.Thread(target=server.run, daemon=True)
-    th.start()
-    deadline = time.time() + 20
-    while not server.started and time.time() < deadline:
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}/", reader
-    server.should_exit = True
-    th.join(timeout=10)
+    with serve_in_thread(create_app(reader)) as url:
+        yield url, reader
 
 
 def test_page_reads_an_uploaded_clock(browser, server_url, tmp_path):

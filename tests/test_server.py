@@ -1,9 +1,6 @@
 """The HTTP API and page: FastAPI's TestClient, limits, and a bounded concurrent burst on loopback."""
 
 import io
-import socket
-import threading
-import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -11,12 +8,12 @@ from PIL import Image
 
 pytest.importorskip("fastapi")
 import httpx  # noqa: E402
-import uvicorn  # noqa: E402
 from fastapi.testclient import TestClient  # noqa: E402
 
 from clockreader.render import render_clock  # noqa: E402
 from clockreader.runtime.reader import load_reader  # noqa: E402
 from clockreader.server.app import create_app  # noqa: E402
+from conftest import serve_in_thread  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -73,28 +70,15 @@ def test_pixel_bomb_is_413(client):
 
 
 def test_concurrent_burst_on_loopback(reader):
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(create_app(reader), host="127.0.0.1", port=port, log_level="warning"))
-    th = threading.Thread(target=server.run, daemon=True)
-    th.start()
-    try:
-        deadline = time.time() + 20
-        while not server.started and time.time() < deadline:
-            time.sleep(0.05)
-        assert server.started
-        images = [_jpeg(i, 128) for i in range(4)]
+    images = [_jpeg(i, 128) for i in range(4)]
+    with serve_in_thread(create_app(reader)) as url:
 
         def post(i):
             with httpx.Client(timeout=30) as c:
-                return c.post(f"http://127.0.0.1:{port}/api/v1/read", files={"file": (f"{i}.jpg", images[i % 4], "image/jpeg")})
+                return c.post(f"{url}api/v1/read", files={"file": (f"{i}.jpg", images[i % 4], "image/jpeg")})
 
         with ThreadPoolExecutor(8) as pool:
             results = list(pool.map(post, range(32)))
-        assert [r.status_code for r in results] == [200] * 32
-        times = {r.json()["path"]: r.json()["time"] for r in results}
-        assert times["0.jpg"] == times["4.jpg"] == times["8.jpg"]   # same image, same reading under load
-    finally:
-        server.should_exit = True
-        th.join(timeout=10)
+    assert [r.status_code for r in results] == [200] * 32
+    times = {r.json()["path"]: r.json()["time"] for r in results}
+    assert times["0.jpg"] == times["4.jpg"] == times["8.jpg"]   # same image, same reading under load
