@@ -277,6 +277,38 @@ def _outline(style: ClockStyle, canvas_px: int, n: int = 32) -> np.ndarray:
     return np.c_[c + ro * scale * np.cos(a), c + ro * scale * np.sin(a)]
 
 
+def place_clock(bg: Image.Image, style: ClockStyle, time: ClockTime, camera: Camera) -> tuple[np.ndarray, int, dict]:
+    """Draw a clock and paste it into ``bg`` (in place) as ``camera`` sees it, with its wall shadow.
+
+    Returns the homography (canvas -> image pixels), the canvas size and the canvas keypoints.
+    """
+    # Draw at about 1.6x the output resolution; the perspective warp then filters it down.
+    canvas_px = int(np.clip(1.6 * camera.radius * 2 / (2 * OUTER), 48, 1024))
+    canvas, kp = draw_clock(style, time, canvas_px)
+    h = camera_homography(camera, canvas_px)
+    inv = np.linalg.inv(h)
+    inv /= inv[2, 2]
+    warped = canvas.transform(bg.size, Image.PERSPECTIVE, tuple(inv.ravel()[:8]), resample=Image.BILINEAR)
+    alpha = warped.getchannel("A")
+    if style.wall_shadow > 0:
+        off = int(max(1, camera.radius * 0.06))
+        shadow = Image.new("L", bg.size, 0)
+        shadow.paste(alpha, (off, off))
+        shadow = shadow.filter(ImageFilter.GaussianBlur(max(1.0, camera.radius * 0.05)))
+        shadow = shadow.point(lambda v: int(v * style.wall_shadow))
+        bg.paste((0, 0, 0), (0, 0), shadow)
+    bg.paste(warped.convert("RGB"), (0, 0), alpha)
+    return h, canvas_px, kp
+
+
+def outline_box(style: ClockStyle, h: np.ndarray, canvas_px: int, width: int, height: int) -> tuple[np.ndarray, tuple]:
+    """The dial outline in image pixels and its bounding box clipped to the image."""
+    outline = apply_homography(h, _outline(style, canvas_px))
+    x0, y0 = outline.min(0).clip(0, [width, height])
+    x1, y1 = outline.max(0).clip(0, [width, height])
+    return outline, (float(x0), float(y0), float(x1), float(y1))
+
+
 def render_clock(
     seed: int | np.random.Generator | None = None,
     size: int = 128,
@@ -307,37 +339,19 @@ def render_clock(
     style = style or sample_style(rng)
     camera = camera or sample_camera(rng, size, full_rotation)
 
-    # Draw at about 1.6x the output resolution; the perspective warp then filters it down.
-    canvas_px = int(np.clip(1.6 * camera.radius * 2 / (2 * OUTER), 48, 1024))
-    canvas, kp = draw_clock(style, time, canvas_px)
-    h = camera_homography(camera, canvas_px)
-    inv = np.linalg.inv(h)
-    inv /= inv[2, 2]
-    warped = canvas.transform((size, size), Image.PERSPECTIVE, tuple(inv.ravel()[:8]), resample=Image.BILINEAR)
-
     if background is None:
         bg = sample_background(rng, size, photos)
     elif isinstance(background, Image.Image):
         bg = background.convert("RGB").resize((size, size))
     else:
         bg = Image.new("RGB", (size, size), background)
-    alpha = warped.getchannel("A")
-    if style.wall_shadow > 0:
-        off = int(max(1, camera.radius * 0.06))
-        shadow = Image.new("L", (size, size), 0)
-        shadow.paste(alpha, (off, off))
-        shadow = shadow.filter(ImageFilter.GaussianBlur(max(1.0, camera.radius * 0.05)))
-        shadow = shadow.point(lambda v: int(v * style.wall_shadow))
-        bg.paste((0, 0, 0), (0, 0), shadow)
-    bg.paste(warped.convert("RGB"), (0, 0), alpha)
+    h, canvas_px, kp = place_clock(bg, style, time, camera)
     image = _effects(rng, bg) if effects else bg
 
     pts = {k: apply_homography(h, v)[0] if v is not None else None for k, v in kp["tips"].items()}
-    outline = apply_homography(h, _outline(style, canvas_px))
-    x0, y0 = outline.min(0).clip(0, size)
-    x1, y1 = outline.max(0).clip(0, size)
+    outline, box = outline_box(style, h, canvas_px, size, size)
     return RenderedClock(
         image=image, time=time, center=tuple(apply_homography(h, kp["center"])[0]),
         twelve=tuple(apply_homography(h, kp["twelve"])[0]), tips=pts, outline=outline,
-        box=(float(x0), float(y0), float(x1), float(y1)), homography=h, style=style, camera=camera,
+        box=box, homography=h, style=style, camera=camera,
     )
