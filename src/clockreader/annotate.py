@@ -30,3 +30,18 @@ def draw_reading(image: Image.Image, time: ClockTime, box=None, truth: ClockTime
     font = ImageFont.load_default(size=max(12, int(min(im.size) / 14)))
     d.text((6, 6), text, fill=colour, font=font, stroke_width=2, stroke_fill=(0, 0, 0))
     return im
+
+
+def draw_readings(image: Image.Image, readings) -> Image.Image:
+    """All readings of one photo drawn over it (each in its box, or over the whole image)."""
+    im = image
+    for r in readings:
+        im = draw_reading(im, r.time, box=r.box, label=f"{r}  ({r.confidence:.2f})" if r.box is None else "")
+    if any(r.box is not None for r in readings):
+        d = ImageDraw.Draw(im)
+        font = ImageFont.load_default(size=max(12, int(min(im.size) / 20)))
+        for r in readings:
+            if r.box is not None:
+                d.text((r.box[0] + 3, r.box[1] + 3), f"{r} ({r.confidence:.2f})", fill=(255, 40, 40), font=font,
+                       stroke_width=2, stroke_fill=(0, 0, 0))
+    return im

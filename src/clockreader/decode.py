@@ -39,8 +39,8 @@ def joint_log_probs(logits: np.ndarray) -> np.ndarray:
 def decode(logits: np.ndarray, top_k: int = 3, min_separation: int = 3) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Decode a batch.
 
-    Returns ``(index720, confidence, alternatives)``: (N,) best minute-of-12h, (N,) its confidence (the
-    probability mass within +-1 minute of it), and (N, top_k-1, 2) next best readings as
+    Returns ``(index720, confidence, alternatives)``: (N,) the minute-of-12h with the most probability
+    mass within +-1 minute of it, (N,) that mass (the confidence), and (N, top_k-1, 2) next best readings as
     ``[index720, confidence]`` at least ``min_separation`` minutes away from better ones.
     """
     p = np.exp(joint_log_probs(logits))
@@ -51,7 +51,8 @@ def decode(logits: np.ndarray, top_k: int = 3, min_separation: int = 3) -> tuple
     conf = np.empty(n)
     alts = np.zeros((n, max(top_k - 1, 0), 2))
     for i in range(n):
-        order = np.argsort(-p[i])
+        # rank by the +-1-minute mass: the reading most likely to be right to the minute
+        order = np.argsort(-pw[i])
         chosen: list[int] = []
         for t in order:
             if all(circular_diff(t, c) >= min_separation for c in chosen):

@@ -44,10 +44,24 @@ def _annotated_path(folder: Path, name: str, taken: set[Path]) -> Path:
     return cand
 
 
+def _emit(args, writer, name: str, res) -> None:
+    d = res.to_dict()
+    if args.json:
+        print(json.dumps({"path": name, **d, "error": None}))
+    elif writer:
+        alts = " ".join(f"{a['time']}:{a['confidence']:.2f}" for a in d["alternatives"])
+        box = " ".join(str(v) for v in d["box"]) if d["box"] else ""
+        writer.writerow([name, d["time"], d["hour"], d["minute"], f"{res.confidence:.4f}", res.unsure, alts, box, ""])
+    else:
+        flag = "  unsure" if res.unsure else ""
+        box = "  box " + ",".join(str(round(v)) for v in d["box"]) if d["box"] else ""
+        print(f"{name}  {res}  (confidence {res.confidence:.2f}){flag}{box}")
+
+
 def run_read(args) -> int:
     from .runtime.reader import load_reader
 
-    reader = load_reader(args.model, args.threads)
+    reader = load_reader(args.model, args.threads, locator=args.locator or "default")
     pairs = expand_inputs(args.inputs)
     if not pairs:
         print("clockreader read: no images found in the given inputs", file=sys.stderr)
@@ -55,16 +69,25 @@ def run_read(args) -> int:
     writer = None
     if args.csv:
         writer = csv.writer(sys.stdout)
-        writer.writerow(["path", "time", "hour", "minute", "confidence", "unsure", "alternatives", "error"])
+        writer.writerow(["path", "time", "hour", "minute", "confidence", "unsure", "alternatives", "box", "error"])
     annotate = Path(args.annotate) if args.annotate else None
     if annotate:
         annotate.mkdir(parents=True, exist_ok=True)
     taken: set[Path] = set()
     failed = 0
     bs = max(1, args.batch_size)
+    use_locator = args.locate != "never" and reader.locator is not None
     for start in range(0, len(pairs), bs):
         chunk = pairs[start:start + bs]
-        results = reader.read_batch([src for _, src in chunk], batch_size=bs)
+        if use_locator:
+            results = []
+            for _, src in chunk:
+                try:
+                    results.append(reader.read_all(src, locate=args.locate))
+                except ClockReaderError as e:
+                    results.append(e)
+        else:
+            results = [r if isinstance(r, ClockReaderError) else [r] for r in reader.read_batch([src for _, src in chunk], batch_size=bs)]
         for (name, src), res in zip(chunk, results):
             if isinstance(res, ClockReaderError):
                 failed += 1
@@ -73,24 +96,16 @@ def run_read(args) -> int:
                     print(json.dumps({"path": name, "time": None, "hour": None, "minute": None, "confidence": None,
                                       "alternatives": [], "box": None, "unsure": None, "error": msg}))
                 elif writer:
-                    writer.writerow([name, "", "", "", "", "", "", msg])
+                    writer.writerow([name, "", "", "", "", "", "", "", msg])
                 else:
                     print(f"clockreader read: {msg}", file=sys.stderr)
                 continue
-            d = res.to_dict()
-            if args.json:
-                print(json.dumps({"path": name, **d, "error": None}))
-            elif writer:
-                alts = " ".join(f"{a['time']}:{a['confidence']:.2f}" for a in d["alternatives"])
-                writer.writerow([name, d["time"], d["hour"], d["minute"], f"{res.confidence:.4f}", res.unsure, alts, ""])
-            else:
-                flag = "  unsure" if res.unsure else ""
-                print(f"{name}  {res}  (confidence {res.confidence:.2f}){flag}")
+            for reading in res:
+                _emit(args, writer, name, reading)
             if annotate:
-                from .annotate import draw_reading
+                from .annotate import draw_readings
                 from .images import load_image
 
-                img = load_image(src if not isinstance(src, Path) else src)
-                draw_reading(img, res.time, box=res.box, label=f"{res}  ({res.confidence:.2f})").save(_annotated_path(annotate, name, taken))
+                draw_readings(load_image(src), res).save(_annotated_path(annotate, name, taken))
         sys.stdout.flush()
     return 1 if failed else 0

@@ -15,6 +15,8 @@ from .errors import ModelError
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
 RESIZE_METHODS = ("squish", "pad", "crop")
+# hour720+minute60: the clock reader's logits; centernet: the locator's (heatmap, log width, log height)
+LAYOUTS = ("hour720+minute60", "centernet")
 
 
 @dataclass
@@ -31,7 +33,9 @@ class ModelSpec:
     mean: tuple[float, float, float] = IMAGENET_MEAN
     std: tuple[float, float, float] = IMAGENET_STD
     layout: str = "hour720+minute60"
-    unsure_threshold: float = 0.5
+    unsure_threshold: float = 0.5                  # reader: below this confidence a reading is unsure
+    stride: int = 8                                # locator: heatmap cell size in input pixels
+    score_threshold: float = 0.3                   # locator: lowest heatmap peak that counts as a clock
     version: str = "0.1.0"
     training: dict = field(default_factory=dict)   # data, command, seed, commit, duration
     metrics: dict = field(default_factory=dict)    # validation figures
@@ -42,8 +46,8 @@ class ModelSpec:
             raise ModelError(f"Model spec: 'resize' must be one of {RESIZE_METHODS}. Got {self.resize!r} instead.")
         if not isinstance(self.input_size, int) or not 32 <= self.input_size <= 1024:
             raise ModelError(f"Model spec: 'input_size' must be an int in [32, 1024]. Got {self.input_size!r} instead.")
-        if self.layout != "hour720+minute60":
-            raise ModelError(f"Model spec: unknown output layout {self.layout!r}; this clockreader reads 'hour720+minute60'.")
+        if self.layout not in LAYOUTS:
+            raise ModelError(f"Model spec: unknown output layout {self.layout!r}; this clockreader knows {', '.join(LAYOUTS)}.")
         self.mean = tuple(float(v) for v in self.mean)  # type: ignore[assignment]
         self.std = tuple(float(v) for v in self.std)  # type: ignore[assignment]
 

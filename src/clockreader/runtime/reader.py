@@ -98,7 +98,7 @@ class ClockReader:
     """An ONNX Runtime session plus the spec that says how to feed it and decode its output."""
 
     def __init__(self, model: str | Path | None = None, threads: int | None = None,
-                 unsure_threshold: float | None = None):
+                 unsure_threshold: float | None = None, locator: str | Path | None = "default"):
         path = Path(model) if model is not None else DEFAULT_MODEL
         if path.is_dir():
             path = path / "model.onnx"
@@ -117,6 +117,9 @@ class ClockReader:
         if self.spec is None:
             self.spec = load_spec_for(path, self.session)
         self.input_name = self.session.get_inputs()[0].name
+        self.threads = threads
+        self._locator_source = locator
+        self._locator = None
         self.unsure_threshold = self.spec.unsure_threshold if unsure_threshold is None else unsure_threshold
 
     # -- low level --------------------------------------------------------------------------------
@@ -165,6 +168,44 @@ class ClockReader:
         flush()
         return results
 
+    @property
+    def locator(self):
+        """The clock locator (the bundled one by default), loaded on first use; None when there is none."""
+        if self._locator is None and self._locator_source is not None:
+            from ..locate import DEFAULT_LOCATOR, ClockLocator
+
+            src = self._locator_source
+            if src == "default":
+                if not DEFAULT_LOCATOR.is_file():
+                    self._locator_source = None
+                    return None
+                src = DEFAULT_LOCATOR
+            self._locator = ClockLocator(src, self.threads)
+        return self._locator
+
+    def read_all(self, image: ImageInput, locate: str = "auto") -> list[Reading]:
+        """Every clock in a photo: find them with the locator, crop each with a margin, read each.
+
+        ``locate``: ``never`` reads the whole image; ``always`` reads every clock found (the whole image
+        when none is found); ``auto`` does that only when the best clock covers less than half the image.
+        Each reading's ``box`` is the clock's box in the image's pixels.
+        """
+        if locate not in ("auto", "always", "never"):
+            raise ValueError(f"The 'locate' parameter must be auto, always or never. Got {locate!r} instead.")
+        im = load_image(image, draft_size=1024 if locate != "never" else self.spec.input_size * 2)
+        if locate == "never" or self.locator is None:
+            return [self.read(im)]
+        dets = self.locator.locate(im)
+        if not dets:
+            return [self.read(im)]
+        best = dets[0].box
+        if locate == "auto" and (best[2] - best[0]) * (best[3] - best[1]) >= 0.5 * im.width * im.height:
+            return [self.readings_from_logits(self.logits(self.prepare(im)[None]), boxes=[best])[0]]
+        from ..locate import crop_with_margin
+
+        batch = np.stack([self.prepare(crop_with_margin(im, d.box)) for d in dets])
+        return self.readings_from_logits(self.logits(batch), boxes=[d.box for d in dets])
+
     def top_k(self, images, k: int = 3) -> np.ndarray:
         """(N, k) best minute-of-12h readings for already loaded images (for evaluation)."""
         return top_k_indices(self.logits(np.stack([self.prepare(im) for im in images])), k)
@@ -173,9 +214,13 @@ class ClockReader:
 _DEFAULT: dict = {}
 
 
-def load_reader(model: str | Path | None = None, threads: int | None = None) -> ClockReader:
-    """A :class:`ClockReader` for ``model`` (an .onnx path or a folder), or the bundled default model."""
-    return ClockReader(model, threads)
+def load_reader(model: str | Path | None = None, threads: int | None = None,
+                locator: str | Path | None = "default") -> ClockReader:
+    """A :class:`ClockReader` for ``model`` (an .onnx path or a folder), or the bundled default model.
+
+    ``locator``: ``"default"`` (the bundled clock locator, if any), a path to a locator .onnx, or None.
+    """
+    return ClockReader(model, threads, locator=locator)
 
 
 def read_time(image: ImageInput, model: str | Path | None = None) -> Reading:

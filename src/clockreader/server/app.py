@@ -8,6 +8,7 @@ Routes: ``GET /`` (a page, no build step, no CDN), ``POST /api/v1/read`` (multip
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from fastapi import FastAPI, File, HTTPException, UploadFile
 from fastapi.responses import HTMLResponse
@@ -36,8 +37,10 @@ def create_app(reader, max_upload_bytes: int = MAX_UPLOAD_BYTES) -> FastAPI:
         return {"status": "ok", "version": __version__, "model": reader.spec.arch, "input_size": reader.spec.input_size}
 
     @app.post("/api/v1/read")
-    def read(file: UploadFile = File(..., description="a photo of an analog clock")) -> dict:
-        """Read one photo. Returns time, hour, minute, confidence, alternatives, box, unsure, error."""
+    def read(file: UploadFile = File(..., description="a photo of an analog clock"),
+             locate: Literal["auto", "always", "never"] = "auto") -> dict:
+        """Read one photo. Returns the most confident reading (time, hour, minute, confidence, alternatives,
+        box, unsure, error) and ``readings``: every clock found, each with its box."""
         ctype = (file.content_type or "application/octet-stream").lower()
         if not ctype.startswith(_ACCEPTED):
             raise HTTPException(415, f"{file.filename}: unsupported type {ctype}; send an image (JPEG, PNG, WebP, ...)")
@@ -45,11 +48,12 @@ def create_app(reader, max_upload_bytes: int = MAX_UPLOAD_BYTES) -> FastAPI:
         if len(data) > max_upload_bytes:
             raise HTTPException(413, f"{file.filename}: upload is larger than {max_upload_bytes // (1024 * 1024)} MB")
         try:
-            reading = reader.read(data)
+            readings = reader.read_all(data, locate=locate)
         except ImageTooLargeError as e:
             raise HTTPException(413, f"{file.filename}: {str(e).split(': ', 1)[-1]} (limit {MAX_PIXELS // 1_000_000} MP)") from None
         except InvalidImageError as e:
             raise HTTPException(400, f"{file.filename}: {str(e).split(': ', 1)[-1]}") from None
-        return {"path": file.filename, **reading.to_dict(), "error": None}
+        best = max(readings, key=lambda r: r.confidence)
+        return {"path": file.filename, **best.to_dict(), "error": None, "readings": [r.to_dict() for r in readings]}
 
     return app

@@ -30,6 +30,7 @@ def export_onnx(model: torch.nn.Module, spec: ModelSpec, path: str | Path, opset
     path = Path(path)
     torch.onnx.export(model, (x,), str(path), input_names=["image"], output_names=["logits"], opset_version=opset,
                       dynamic_axes={"image": {0: "batch"}, "logits": {0: "batch"}}, dynamo=False)
+    # (the output is named "logits" for both layouts; for the locator it holds heatmap and log sizes)
     m = onnx.load(str(path))
     m.metadata_props.add(key="clockreader_spec", value=json.dumps({**json.loads(spec.to_json()), "sha256": None}))
     onnx.save(m, str(path))

@@ -1,0 +1,75 @@
+"""How well the locator finds clocks: recall and precision at IoU >= 0.5 on synthetic scenes, and on real
+clock photos pasted into larger real backgrounds at known boxes, with end-to-end reading accuracy on
+those composites compared with reading the original photos."""
+
+from __future__ import annotations
+
+import numpy as np
+from PIL import Image
+
+from .datasets import read_dataset
+from .images import load_image
+from .locate import ClockLocator
+from .render.scenes import box_iou, render_scene
+from .time import circular_diff
+
+
+def _match(dets, truth: np.ndarray, iou: float) -> tuple[int, int, int]:
+    boxes = np.array([d.box for d in dets]).reshape(-1, 4)
+    matched, tp = set(), 0
+    for b in boxes:
+        if len(truth):
+            ious = box_iou(b, truth)[0]
+            j = int(ious.argmax())
+            if ious[j] >= iou and j not in matched:
+                matched.add(j)
+                tp += 1
+    return tp, len(boxes) - tp, len(truth) - len(matched)
+
+
+def synthetic_scene_figures(locator: ClockLocator, n: int = 300, seed: int = 4242, size: int = 384, iou: float = 0.5) -> dict:
+    """Recall / precision on ``n`` scenes rendered at ``size`` px (clocks 3-50% of the area)."""
+    tp = fp = fn = 0
+    empty_with_box = 0
+    for i in range(n):
+        s = render_scene(np.random.default_rng([seed, i]), size)
+        dets = locator.locate(s.image)
+        a, b, c = _match(dets, s.boxes, iou)
+        tp, fp, fn = tp + a, fp + b, fn + c
+        empty_with_box += int(len(s.boxes) == 0 and len(dets) > 0)
+    return {"scenes": n, "clocks": tp + fn, "recall": tp / max(tp + fn, 1), "precision": tp / max(tp + fp, 1),
+            "scenes_without_clocks_given_a_box": empty_with_box}
+
+
+def real_composite_figures(locator: ClockLocator, reader, real_dir: str, seed: int = 7, size: int = 768, iou: float = 0.5) -> dict:
+    """Paste each real clock image into a packaged background photo at a known box; find and read it."""
+    from .render.scene import _photo_backgrounds
+
+    pool = _photo_backgrounds()
+    rng = np.random.default_rng(seed)
+    items = read_dataset(real_dir)
+    found = read_direct = read_composite = 0
+    per_scale: dict[str, list[int]] = {}
+    for it in items:
+        clock = load_image(it.path)
+        frac = float(rng.choice([0.2, 0.3, 0.45]))  # clock side relative to the background side
+        bg = (pool[int(rng.integers(len(pool)))] if pool else Image.new("RGB", (512, 512), (128, 128, 128))).resize((size, size))
+        side = int(frac * size)
+        scale = side / max(clock.size)
+        w, h = max(8, int(clock.width * scale)), max(8, int(clock.height * scale))
+        x0, y0 = int(rng.integers(0, size - w)), int(rng.integers(0, size - h))
+        bg = bg.copy()
+        bg.paste(clock.resize((w, h), Image.BILINEAR), (x0, y0))
+        truth = np.array([[x0, y0, x0 + w, y0 + h]], float)
+        dets = locator.locate(bg)
+        hit = _match(dets, truth, iou)[0] > 0
+        found += hit
+        per_scale.setdefault(f"{frac:.2f}", []).append(int(hit))
+        direct = reader.read(clock)
+        read_direct += circular_diff(direct.time.index720, it.time.index720) <= 1
+        readings = reader.read_all(bg, locate="always")
+        best = max(readings, key=lambda r: (box_iou(np.array(r.box), truth)[0, 0] if r.box else 0.0, r.confidence))
+        read_composite += circular_diff(best.time.index720, it.time.index720) <= 1
+    n = len(items)
+    return {"images": n, "found_at_iou_0.5": found / n, "found_by_clock_side": {k: sum(v) / len(v) for k, v in sorted(per_scale.items())},
+            "read_within_1min_original": read_direct / n, "read_within_1min_composite": read_composite / n}
