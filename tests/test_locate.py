@@ -1,0 +1,67 @@
+"""The clock locator: scene truth, heatmap decoding, and the bundled locator on scenes and photos."""
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from clockreader.locate import DEFAULT_LOCATOR, ClockLocator, crop_with_margin, decode_heatmap
+from clockreader.render import render_clock
+from clockreader.render.scenes import box_iou, render_scene
+
+needs_locator = pytest.mark.skipif(not DEFAULT_LOCATOR.is_file(), reason="no bundled locator")
+
+
+def test_box_iou():
+    a = np.array([[0, 0, 10, 10]])
+    assert box_iou(a, a)[0, 0] == pytest.approx(1)
+    assert box_iou(a, np.array([[5, 0, 15, 10]]))[0, 0] == pytest.approx(50 / 150)
+    assert box_iou(a, np.array([[20, 20, 30, 30]]))[0, 0] == 0
+
+
+def test_scenes_are_deterministic_with_valid_boxes():
+    counts = []
+    for i in range(40):
+        s = render_scene(i, size=160)
+        assert np.array_equal(np.asarray(s.image), np.asarray(render_scene(i, size=160).image))
+        assert len(s.boxes) == len(s.times)
+        for x0, y0, x1, y1 in s.boxes:
+            assert 0 <= x0 < x1 <= 160 and 0 <= y0 < y1 <= 160
+            assert (x1 - x0) * (y1 - y0) >= 0.01 * 160 * 160
+        if len(s.boxes) > 1:
+            ious = box_iou(s.boxes, s.boxes)
+            assert (ious[~np.eye(len(s.boxes), dtype=bool)] < 0.5).all()
+        counts.append(len(s.boxes))
+    assert 0 in counts and 1 in counts and max(counts) >= 2
+
+
+def test_decode_heatmap_peaks_to_boxes():
+    out = np.zeros((3, 24, 24), np.float32)
+    out[1:] = np.log(0.25)                      # boxes a quarter of the input wide and high
+    out[0, 5, 6], out[0, 5, 7] = 0.9, 0.5       # one peak with a weaker neighbour (suppressed)
+    out[0, 18, 18] = 0.6
+    out[0, 10, 2] = 0.2                         # under the threshold
+    found = decode_heatmap(out, stride=8, threshold=0.3)
+    assert [round(s, 2) for _, s in found] == [0.9, 0.6]
+    box = found[0][0]
+    assert np.allclose(box, [6.5 * 8 - 24, 5.5 * 8 - 24, 6.5 * 8 + 24, 5.5 * 8 + 24])
+
+
+def test_scene_target_marks_centres():
+    pytest.importorskip("torch")
+    from clockreader.train.locator import scene_target
+
+    t = scene_target(np.array([[44.0, 44.0, 108.0, 108.0]]), 192, 8)  # centre 76 px: cell 9
+    assert t.shape == (4, 24, 24)
+    iy, ix = np.unravel_index(t[0].argmax(), t[0].shape)
+    assert (iy, ix) == (9, 9) and t[0, iy, ix] == 1 and t[3].sum() == 1
+    assert np.exp(t[1, iy, ix]) * 192 == pytest.approx(64)
+
+
+def test_crop_with_margin_is_clipped():
+    im = Image.new("RGB", (100, 80))
+    assert crop_with_margin(im, (10, 10, 50, 50), 0.25).size == (60, 60)
+    assert crop_with_margin(im, (0, 0, 100, 80), 0.25).size == (100, 80)
