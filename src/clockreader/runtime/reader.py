@@ -186,8 +186,9 @@ class ClockReader:
     def read_all(self, image: ImageInput, locate: str = "auto") -> list[Reading]:
         """Every clock in a photo: find them with the locator, crop each with a margin, read each.
 
-        ``locate``: ``never`` reads the whole image; ``always`` reads every clock found (the whole image
-        when none is found); ``auto`` does that only when the best clock covers less than half the image.
+        ``locate``: ``never`` reads the whole image; ``always`` reads every clock found (the whole image,
+        marked unsure, when none is found); ``auto`` crops only when the best clock covers less than half
+        the image.
         Each reading's ``box`` is the clock's box in the image's pixels.
         """
         if locate not in ("auto", "always", "never"):
@@ -196,8 +197,10 @@ class ClockReader:
         if locate == "never" or self.locator is None:
             return [self.read(im)]
         dets = self.locator.locate(im)
-        if not dets:
-            return [self.read(im)]
+        if not dets:  # the locator sees no clock: read the whole image, but do not vouch for it
+            r = self.read(im)
+            r.unsure = True
+            return [r]
         best = dets[0].box
         if locate == "auto" and (best[2] - best[0]) * (best[3] - best[1]) >= 0.5 * im.width * im.height:
             return [self.readings_from_logits(self.logits(self.prepare(im)[None]), boxes=[best])[0]]
