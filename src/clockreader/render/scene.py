@@ -152,7 +152,8 @@ def _photo_backgrounds() -> tuple[Image.Image, ...]:
     folder = Path(list(spec.submodule_search_locations)[0]) / "data"
     out = []
     for f in sorted(folder.glob("*")):
-        if f.suffix.lower() not in (".png", ".jpg", ".jpeg") or f.stat().st_size < 20_000:
+        # clock_motion.png shows a real clock: as a background it would be an unlabelled second clock
+        if f.suffix.lower() not in (".png", ".jpg", ".jpeg") or f.stat().st_size < 20_000 or "clock" in f.name:
             continue
         try:
             im = Image.open(f)
