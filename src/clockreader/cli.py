@@ -102,7 +102,7 @@ def cmd_test(args) -> int:
     from .evaluate import format_table, run_test, write_report
 
     fig, records, items = run_test(args.dataset, args.model, tolerance=args.tolerance, batch_size=args.batch_size,
-                                   progress=not args.quiet, threads=args.threads)
+                                   progress=not args.quiet, threads=args.threads, locate=args.locate)
     print(format_table(fig))
     if args.json:
         Path(args.json).parent.mkdir(parents=True, exist_ok=True)
@@ -213,6 +213,8 @@ def build_parser() -> argparse.ArgumentParser:
     te.add_argument("--json", help="write every figure and reading to this JSON file")
     te.add_argument("--report", help="write report.md, plots and a gallery of the worst readings here")
     te.add_argument("--batch-size", type=int, default=32)
+    te.add_argument("--locate", choices=["never", "auto", "always"], default="never",
+                    help="crop the main clock with the locator first, as `read` does (default never: the model alone)")
     te.add_argument("--threads", type=int)
     te.add_argument("--quiet", action="store_true", help="no progress bar")
     te.set_defaults(func=cmd_test)

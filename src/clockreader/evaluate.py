@@ -66,8 +66,12 @@ def load_predictor(model: str | Path | None, threads: int | None = None):
 
 
 def run_test(source: str, model: str | Path | None = None, tolerance: int = 1, batch_size: int = 32,
-             progress: bool = True, threads: int | None = None) -> tuple[dict, list[dict], list[TestItem]]:
-    """Read every image of ``source``; return (figures, per-image records, items)."""
+             progress: bool = True, threads: int | None = None, locate: str = "never") -> tuple[dict, list[dict], list[TestItem]]:
+    """Read every image of ``source``; return (figures, per-image records, items).
+
+    ``locate``: ``never`` scores the model on whole images; ``auto`` / ``always`` first crop the main
+    clock with the bundled locator, as ``clockreader read`` does.
+    """
     from tqdm.auto import tqdm
 
     from .decode import decode, top_k_indices
@@ -87,7 +91,13 @@ def run_test(source: str, model: str | Path | None = None, tolerance: int = 1, b
     failed = []
     for it in tqdm(items, desc="reading", unit="img", disable=not progress):
         try:
-            batch.append(reader.prepare(it.load()))
+            if locate == "never":
+                batch.append(reader.prepare(it.load()))
+            else:
+                from .runtime.reader import ClockReader
+
+                crop, _ = ClockReader.main_crop(reader, it.load(), locate)
+                batch.append(reader.prepare(crop))
             batch_items.append(it)
         except ClockReaderError as e:
             failed.append({"path": it.name, "true": str(it.time), "error": str(e), **it.extra})
@@ -107,6 +117,7 @@ def run_test(source: str, model: str | Path | None = None, tolerance: int = 1, b
     figures["source"], figures["model"] = source, str(getattr(reader, "path", model))
     figures["failed_to_load"] = len(failed)
     figures["tolerance_minutes"] = tolerance
+    figures["locate"] = locate
     err = abs_error(y_true, best)
     for i, it in enumerate(ok_items):
         got = ClockTime.from_index720(int(best[i]))
@@ -124,7 +135,7 @@ def format_table(fig: dict) -> str:
     f, s, e = fig["field"], fig["seed"], fig["errors"]
     lines = [
         f"clockreader test: {fig['source']}  ({n} images read, {fig['failed_to_load']} failed to load)",
-        f"model: {fig['model']}",
+        f"model: {fig['model']}" + (f"  (clocks cropped by the locator: --locate {fig['locate']})" if fig.get("locate", "never") != "never" else ""),
         "",
         "the field's metrics (It's About Time, CVPR 2022)",
         f"  top-1 within +-{fig['tolerance_minutes']} min   {pct(f['top1_within_1min'])}  ({round(f['top1_within_1min'] * n)}/{n})",

@@ -183,6 +183,23 @@ class ClockReader:
             self._locator = ClockLocator(src, self.threads)
         return self._locator
 
+    def main_crop(self, image: ImageInput, locate: str = "auto"):
+        """The part of a photo that holds its main clock: the locator's best box with a margin (``always``,
+        or ``auto`` when that box covers less than half the photo), else the whole photo. For one-clock
+        sets such as ``clockreader test --locate``. Returns (PIL image, box or None)."""
+        im = load_image(image, draft_size=1024)
+        if locate == "never" or self.locator is None:
+            return im, None
+        dets = self.locator.locate(im)
+        if not dets:
+            return im, None
+        b = dets[0].box
+        if locate == "auto" and (b[2] - b[0]) * (b[3] - b[1]) >= 0.5 * im.width * im.height:
+            return im, b
+        from ..locate import crop_with_margin
+
+        return crop_with_margin(im, b), b
+
     def read_all(self, image: ImageInput, locate: str = "auto") -> list[Reading]:
         """Every clock in a photo: find them with the locator, crop each with a margin, read each.
 

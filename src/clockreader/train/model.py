@@ -144,9 +144,19 @@ class TorchReader:
         self.model.load_state_dict(load_state_file(self.path))
         self.model.eval()
         self.unsure_threshold = self.spec.unsure_threshold
+        self._locator, self._locator_source, self.threads = None, "default", None
         self.prepare = lambda image: ClockReader.prepare(self, image)  # type: ignore[arg-type]
         self.readings_from_logits = lambda logits, boxes=None: ClockReader.readings_from_logits(self, logits, boxes)  # type: ignore[arg-type]
+
+    # the same lazily loaded locator as the ONNX reader (for `clockreader test --locate`)
+    locator = property(lambda self: _runtime_reader().ClockReader.locator.fget(self))
 
     def logits(self, batch):
         with torch.no_grad():
             return self.model(torch.from_numpy(batch)).numpy()
+
+
+def _runtime_reader():
+    from ..runtime import reader
+
+    return reader
