@@ -31,8 +31,25 @@ def timeit(fn, n):
     return 1000 * statistics.median(ts)
 
 
+def peak_memory(tmp: Path) -> None:
+    """Max RSS of `clockreader read` on 100 images, measured before this process loads any model (a
+    forked child starts as a copy of its parent, which would count towards its peak)."""
+    folder = tmp / "hundred"
+    folder.mkdir()
+    for i in range(100):
+        render_clock(seed=i, size=256).image.save(folder / f"{i}.jpg")
+    for locate in ("never", "auto"):
+        t = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "clockreader", "read", str(folder), "--locate", locate], check=True,
+                       capture_output=True)
+        dt = time.perf_counter() - t
+        peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+        print(f"clockreader read, 100 images, --locate {locate:<5}: {dt:5.2f} s in all, peak memory so far {peak:.0f} MB")
+
+
 def main():
     tmp = Path(tempfile.mkdtemp())
+    peak_memory(tmp)
     r1 = load_reader(threads=1)
     size = r1.spec.input_size
     x = np.random.default_rng(0).normal(size=(1, 3, size, size)).astype(np.float32)
@@ -41,21 +58,17 @@ def main():
     for mp, side in ((1, (1280, 800)), (12, (4000, 3000))):
         p = tmp / f"clock_{mp}mp.jpg"
         render_clock(seed=3, size=512).image.resize(side).save(p, quality=90)
-        print(f"end to end, {mp:>2} MP JPEG, 1 thread: {timeit(lambda: r1.read(p), 20):7.2f} ms / image")
+        print(f"end to end, {mp:>2} MP JPEG, 1 thread: {timeit(lambda: r1.read(p), 20):7.2f} ms / image"
+              f"   (with the locator: {timeit(lambda: r1.read_all(p, locate='always'), 20):7.2f} ms)")
     r2 = load_reader(threads=2)
     xb = np.repeat(x, 32, 0)
     ms = timeit(lambda: r2.logits(xb), 10)
     print(f"batch of 32, 2 threads:          {32000 / ms:7.0f} images/s (model only)")
-    folder = tmp / "hundred"
-    folder.mkdir()
-    for i in range(100):
-        render_clock(seed=i, size=256).image.save(folder / f"{i}.jpg")
-    t = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "clockreader", "read", str(folder), "--threads", "2"], check=True,
-                   capture_output=True)
-    dt = time.perf_counter() - t
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    print(f"clockreader read, 100 images:    {dt:7.2f} s in all, peak memory {peak:.0f} MB")
+    from clockreader.locate import ClockLocator
+
+    loc = ClockLocator(threads=1)
+    im1024 = render_clock(seed=5, size=1024).image
+    print(f"locate in a 1024 px photo, 1 thread: {timeit(lambda: loc.locate(im1024), 20):6.2f} ms")
 
 
 if __name__ == "__main__":

@@ -9,7 +9,7 @@ import pytest
 from PIL import Image
 
 from clockreader.locate import DEFAULT_LOCATOR, ClockLocator, crop_with_margin, decode_heatmap
-from clockreader.render import render_clock
+from clockreader.render import Camera, render_clock
 from clockreader.render.scenes import box_iou, render_scene
 
 needs_locator = pytest.mark.skipif(not DEFAULT_LOCATOR.is_file(), reason="no bundled locator")
@@ -65,3 +65,59 @@ def test_crop_with_margin_is_clipped():
     im = Image.new("RGB", (100, 80))
     assert crop_with_margin(im, (10, 10, 50, 50), 0.25).size == (60, 60)
     assert crop_with_margin(im, (0, 0, 100, 80), 0.25).size == (100, 80)
+
+
+@needs_locator
+def test_bundled_locator_finds_clocks_in_scenes():
+    loc = ClockLocator()
+    tp = total = fp = 0
+    for i in range(40):
+        s = render_scene(np.random.default_rng([99, i]), 384)
+        dets = loc.locate(s.image)
+        boxes = np.array([d.box for d in dets]).reshape(-1, 4)
+        total += len(s.boxes)
+        if len(s.boxes) and len(boxes):
+            hit = (box_iou(s.boxes, boxes) >= 0.5).any(1)
+            tp += int(hit.sum())
+            fp += int(((box_iou(boxes, s.boxes) < 0.5).all(1)).sum())
+        else:
+            fp += len(boxes)
+    assert tp >= 0.9 * total and fp <= 0.15 * max(tp, 1)
+
+
+@needs_locator
+def test_photos_without_clocks_give_no_box():
+    spec = pytest.importorskip("skimage")
+    from pathlib import Path
+
+    folder = Path(spec.__file__).parent / "data"
+    names = ["astronaut.png", "brick.png", "camera.png", "chelsea.png", "coffee.png", "grass.png", "gravel.png",
+             "page.png", "text.png", "hubble_deep_field.jpg"]
+    loc = ClockLocator()
+    assert sum(not loc.locate(folder / n) for n in names) >= 9
+
+
+@needs_locator
+def test_read_several_clocks_in_one_photo(tmp_path):
+    """Two rendered clocks pasted into a wide photo: two readings, each with its box, via API and CLI."""
+    photo = Image.new("RGB", (900, 500), (200, 190, 170))
+    truth = []
+    for k, (x, seed) in enumerate(((60, 31), (560, 32))):
+        s = render_clock(seed=seed, size=300, effects=False, background=(200, 190, 170),
+                         camera=Camera(radius=135, cx=150, cy=150, pitch=10.0 * k))
+        photo.paste(s.image, (x, 100))
+        truth.append((x, 100, x + 300, 400))
+    path = tmp_path / "wall.jpg"
+    photo.save(path, quality=95)
+    from clockreader.runtime.reader import load_reader
+
+    readings = load_reader().read_all(path, locate="auto")
+    assert len(readings) == 2 and all(r.box is not None for r in readings)
+    ious = box_iou(np.array([r.box for r in readings]), np.array(truth, float))
+    assert (ious.max(1) >= 0.4).all()
+    out = subprocess.run([sys.executable, "-m", "clockreader", "read", str(path), "--json"], capture_output=True, text=True, timeout=120)
+    rows = [json.loads(x) for x in out.stdout.splitlines()]
+    assert out.returncode == 0 and len(rows) == 2 and all(r["box"] and r["path"] == str(path) for r in rows)
+    never = subprocess.run([sys.executable, "-m", "clockreader", "read", str(path), "--locate", "never", "--json"],
+                           capture_output=True, text=True, timeout=120)
+    assert len(never.stdout.splitlines()) == 1 and json.loads(never.stdout)["box"] is None
