@@ -111,3 +111,17 @@ def test_lr_find_saves_plot(tmp_path):
     res = lr_find(cfg, tmp_path / "lr.png", num_it=30)
     assert 1e-7 < res["valley"] < 10
     assert (tmp_path / "lr.png").stat().st_size > 5000
+
+
+def test_resume_continues_from_the_checkpoint(tmp_path):
+    from clockreader.train.learner import TrainConfig, train
+
+    cfg = TrainConfig(arch="resnet10t", pretrained=None, size=48, epochs=1, epoch_size=16, valid_size=16, bs=8,
+                      workers=0, out=str(tmp_path))
+    train(cfg)
+    assert json.loads((tmp_path / "checkpoint.json").read_text())["epoch"] == 0
+    spec = train(TrainConfig(**{**cfg.__dict__, "epochs": 2, "resume": True}))
+    assert json.loads((tmp_path / "checkpoint.json").read_text())["epoch"] == 1
+    assert spec.metrics["onnx_check"]["same_readings"]
+    with pytest.raises(FileNotFoundError, match="no checkpoint.json to resume from"):
+        train(TrainConfig(**{**cfg.__dict__, "out": str(tmp_path / "empty"), "resume": True}))

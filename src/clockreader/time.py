@@ -153,8 +153,10 @@ def index720_to_index144(index720: np.ndarray | int) -> np.ndarray | int:
 def circular_diff(a: np.ndarray | float, b: np.ndarray | float, period: float = MINUTES_12H) -> np.ndarray | float:
     """Absolute circular difference between ``a`` and ``b`` (minutes over 12 h by default).
 
-    >>> circular_diff(719, 0)   # 12:59 vs 1:00 ... no: 11:59 vs 12:00 is one minute
+    >>> circular_diff(719, 0)   # 11:59 vs 12:00
     1
+    >>> circular_diff(30, 690)  # 12:30 vs 11:30
+    60
     """
     d = np.abs(np.asarray(a) - np.asarray(b)) % period
     out = np.minimum(d, period - d)
