@@ -121,3 +121,16 @@ def test_read_several_clocks_in_one_photo(tmp_path):
     never = subprocess.run([sys.executable, "-m", "clockreader", "read", str(path), "--locate", "never", "--json"],
                            capture_output=True, text=True, timeout=120)
     assert len(never.stdout.splitlines()) == 1 and json.loads(never.stdout)["box"] is None
+
+
+def test_train_locator_tiny_run_exports_a_working_model(tmp_path):
+    pytest.importorskip("torch")
+    from clockreader.train.locator import LocatorConfig, train_locator
+
+    spec = train_locator(LocatorConfig(pretrained=None, size=64, epochs=1, epoch_size=16, valid_size=8, bs=8, workers=0,
+                                       out=str(tmp_path), eval_scenes=2))
+    assert spec.layout == "centernet" and set(spec.metrics["synthetic_scenes"]) >= {"recall", "precision"}
+    loc = ClockLocator(tmp_path / "locator.onnx")
+    assert loc.spec.input_size == 64
+    dets = loc.locate(render_clock(seed=2, size=200).image, threshold=0.0)
+    assert all(0 <= d.score <= 1 and d.box[0] < d.box[2] for d in dets)

@@ -91,13 +91,8 @@ def run_test(source: str, model: str | Path | None = None, tolerance: int = 1, b
     failed = []
     for it in tqdm(items, desc="reading", unit="img", disable=not progress):
         try:
-            if locate == "never":
-                batch.append(reader.prepare(it.load()))
-            else:
-                from .runtime.reader import ClockReader
-
-                crop, _ = ClockReader.main_crop(reader, it.load(), locate)
-                batch.append(reader.prepare(crop))
+            image = it.load() if locate == "never" else reader.main_crop(it.load(), locate)[0]
+            batch.append(reader.prepare(image))
             batch_items.append(it)
         except ClockReaderError as e:
             failed.append({"path": it.name, "true": str(it.time), "error": str(e), **it.extra})

@@ -13,6 +13,7 @@ import numpy as np
 import timm
 import torch
 import torch.nn.functional as F
+from fastai.callback.core import Callback
 from fastai.data.core import DataLoaders, TfmdDL
 from fastai.data.transforms import Normalize
 from fastai.learner import Learner
@@ -92,7 +93,9 @@ def centernet_loss(pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
     return -(pos_loss + neg_loss) / npos + size_loss / npos
 
 
-class _Epoch(__import__("fastai.callback.core", fromlist=["Callback"]).Callback):
+class FreshScenesEachEpoch(Callback):
+    """New scenes every epoch (the scene dataset is seeded by epoch)."""
+
     def before_epoch(self):
         self.dls.train.dataset.epoch = int(self.epoch) + 1
 
@@ -156,7 +159,7 @@ def train_locator(cfg: LocatorConfig, command: str | None = None) -> ModelSpec:
     model = LocatorNet(cfg.arch, cfg.pretrained)
     if device.type == "cpu":
         model = model.to(memory_format=torch.channels_last)
-    learn = Learner(dls, model, loss_func=centernet_loss, opt_func=Adam, cbs=[_Epoch()], path=out, model_dir=".")
+    learn = Learner(dls, model, loss_func=centernet_loss, opt_func=Adam, cbs=[FreshScenesEachEpoch()], path=out, model_dir=".")
     t0 = time.time()
     learn.fit_one_cycle(cfg.epochs, cfg.lr)
     model = learn.model.float().cpu().eval().to(memory_format=torch.contiguous_format)

@@ -18,6 +18,7 @@ from torch import nn
 
 from ..decode import NUM_OUTPUTS
 from ..errors import ModelError
+from ..runtime.reader import ClockReader
 
 log = logging.getLogger(__name__)
 
@@ -130,12 +131,11 @@ def create_clock_model(arch: str = "tf_efficientnet_lite0", pretrained: str | No
     return model
 
 
-class TorchReader:
-    """Read with a ``model.safetensors`` checkpoint in torch (for ``clockreader test`` on a checkpoint);
-    same preprocessing and decoding as the ONNX :class:`~clockreader.runtime.reader.ClockReader`."""
+class TorchReader(ClockReader):
+    """Read with a ``model.safetensors`` checkpoint in torch (for ``clockreader test`` on a checkpoint):
+    the ONNX reader's preprocessing, decoding and locator, with torch computing the logits."""
 
-    def __init__(self, path: str | Path):
-        from ..runtime.reader import ClockReader
+    def __init__(self, path: str | Path, locator: str | Path | None = "default"):
         from ..spec import ModelSpec
 
         self.path = Path(path)
@@ -144,19 +144,8 @@ class TorchReader:
         self.model.load_state_dict(load_state_file(self.path))
         self.model.eval()
         self.unsure_threshold = self.spec.unsure_threshold
-        self._locator, self._locator_source, self.threads = None, "default", None
-        self.prepare = lambda image: ClockReader.prepare(self, image)  # type: ignore[arg-type]
-        self.readings_from_logits = lambda logits, boxes=None: ClockReader.readings_from_logits(self, logits, boxes)  # type: ignore[arg-type]
-
-    # the same lazily loaded locator as the ONNX reader (for `clockreader test --locate`)
-    locator = property(lambda self: _runtime_reader().ClockReader.locator.fget(self))
+        self.threads, self._locator_source, self._locator = None, locator, None
 
     def logits(self, batch):
         with torch.no_grad():
             return self.model(torch.from_numpy(batch)).numpy()
-
-
-def _runtime_reader():
-    from ..runtime import reader
-
-    return reader
