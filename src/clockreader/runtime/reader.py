@@ -94,6 +94,11 @@ def _session(path: Path, threads: int | None = None):
         raise ModelError(f"{path}: ONNX Runtime cannot load it ({str(e).splitlines()[0][:160]})") from None
 
 
+def _fills_frame(box, image) -> bool:
+    """``--locate auto`` reads the whole photo when its best clock covers at least half of it."""
+    return (box[2] - box[0]) * (box[3] - box[1]) >= 0.5 * image.width * image.height
+
+
 class ClockReader:
     """An ONNX Runtime session plus the spec that says how to feed it and decode its output."""
 
@@ -194,7 +199,7 @@ class ClockReader:
         if not dets:
             return im, None
         b = dets[0].box
-        if locate == "auto" and (b[2] - b[0]) * (b[3] - b[1]) >= 0.5 * im.width * im.height:
+        if locate == "auto" and _fills_frame(b, im):
             return im, b
         from ..locate import crop_with_margin
 
@@ -219,7 +224,7 @@ class ClockReader:
             r.unsure = True
             return [r]
         best = dets[0].box
-        if locate == "auto" and (best[2] - best[0]) * (best[3] - best[1]) >= 0.5 * im.width * im.height:
+        if locate == "auto" and _fills_frame(best, im):
             return [self.readings_from_logits(self.logits(self.prepare(im)[None]), boxes=[best])[0]]
         from ..locate import crop_with_margin
 
