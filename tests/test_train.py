@@ -58,13 +58,14 @@ def test_tiny_training_lowers_the_loss():
 def test_export_round_trip(tiny_model):
     spec = json.loads((tiny_model / "model.json").read_text())
     assert spec["arch"] == "resnet10t" and spec["input_size"] == 64 and spec["layout"] == "hour720+minute60"
+    assert spec["head"] == "pool"
     assert spec["training"]["command"] and "acc_1min" in spec["metrics"]["valid"]
     check = spec["metrics"]["onnx_check"]
     assert check["max_abs_diff"] < 1e-3 and check["same_readings"]
     # the safetensors weights load back into a fresh net and give the ONNX model's logits
     import onnxruntime as ort
 
-    net = ClockNet("resnet10t")
+    net = ClockNet("resnet10t", head="pool", size=64)
     net.load_state_dict(load_state_file(tiny_model / "model.safetensors"))
     x = np.random.default_rng(1).normal(size=(3, 3, 64, 64)).astype(np.float32)
     with torch.no_grad():
@@ -73,6 +74,22 @@ def test_export_round_trip(tiny_model):
     assert got.shape == (3, 780) and np.abs(ref - got).max() < 1e-3
     meta = ort.InferenceSession(str(tiny_model / "model.onnx")).get_modelmeta().custom_metadata_map
     assert json.loads(meta["clockreader_spec"])["arch"] == "resnet10t"
+
+
+def test_heads_and_warm_start_across_heads(tmp_path):
+    from safetensors.torch import save_file
+
+    x = torch.zeros(2, 3, 96, 96)
+    for head in ("spatial", "pool"):
+        assert ClockNet("resnet10t", head=head, size=96).eval()(x).shape == (2, 780)
+    with pytest.raises(ModelError, match="Unknown head 'mlp'"):
+        ClockNet("resnet10t", head="mlp")
+    # a pooled-head checkpoint seeds a spatial-head net: the backbone comes over, the new head starts fresh
+    pooled = ClockNet("resnet10t", head="pool")
+    save_file({k: v.contiguous() for k, v in pooled.state_dict().items()}, str(tmp_path / "pool.safetensors"))
+    net = create_clock_model("resnet10t", str(tmp_path / "pool.safetensors"), head="spatial", size=96)
+    key = "backbone.conv1.0.weight"
+    assert torch.equal(net.state_dict()[key], pooled.state_dict()[key])
 
 
 def test_unknown_arch_and_bad_checkpoint(tmp_path):

@@ -19,6 +19,7 @@ def _add_train_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--pretrained", help="none | lite0-imagenet | hub | PATH to a timm/safetensors checkpoint")
     p.add_argument("--data", action="append", help="'synthetic' (default) or a dataset folder/CSV; repeat to mix")
     p.add_argument("--size", type=int, help="input size in pixels (default 128)")
+    p.add_argument("--head", choices=["spatial", "pool"], help="network head (default pool; spatial keeps where features are)")
     p.add_argument("--resize", choices=["squish", "pad", "crop"])
     p.add_argument("--epochs", type=int)
     p.add_argument("--epoch-size", type=int, help="synthetic clocks per epoch")
@@ -39,7 +40,7 @@ def _train_config(args):
     from .train.learner import PRESETS
 
     cfg = PRESETS[args.preset]
-    over = {k: getattr(args, k) for k in ("arch", "pretrained", "size", "resize", "epochs", "epoch_size", "valid_size",
+    over = {k: getattr(args, k) for k in ("arch", "pretrained", "size", "head", "resize", "epochs", "epoch_size", "valid_size",
                                           "bs", "lr", "seed", "workers", "device", "bf16", "full_rotation", "out")
             if getattr(args, k, None) is not None}
     if args.data:

@@ -115,16 +115,17 @@ def camera_homography(cam: Camera, canvas_px: int) -> np.ndarray:
 
 
 def sample_camera(rng: np.random.Generator, size: int, full_rotation: bool = False) -> Camera:
-    """Random framing: mostly a dial that fills the frame, sometimes small, sometimes cut by the edge."""
+    """Random framing of the reader's input: a dial that fills most of the frame, as in a close photo or
+    the locator's crop (box + 15% margin, so the dial spans ~77% of it), sometimes with room around it,
+    sometimes cut by the frame. Clocks far smaller than the frame are the locator's job
+    (:mod:`clockreader.render.scenes` draws those)."""
     r = rng.random()
-    if r < 0.68:
+    if r < 0.72:
         frac = rng.uniform(0.62, 0.98)   # fills the frame (a crop, a product shot)
-    elif r < 0.85:
-        frac = rng.uniform(0.3, 0.62)    # some room around it
-    elif r < 0.92:
-        frac = rng.uniform(0.15, 0.3)    # small: a clock on a wall across the room
+    elif r < 0.88:
+        frac = rng.uniform(0.42, 0.62)   # some room around it (a loose crop)
     else:
-        frac = rng.uniform(0.98, 1.2)    # cut by the frame
+        frac = rng.uniform(0.98, 1.2)    # cut by the frame (a tight crop)
     radius = frac * size / 2
     slack = max(size / 2 - radius, 0) + 0.05 * size
     cx = size / 2 + rng.uniform(-slack, slack)
@@ -132,7 +133,7 @@ def sample_camera(rng: np.random.Generator, size: int, full_rotation: bool = Fal
     t = rng.random()
     tilt = rng.uniform(0, 15) if t < 0.5 else (rng.uniform(15, 40) if t < 0.85 else rng.uniform(40, 60))
     direction = rng.uniform(0, 2 * math.pi)
-    if full_rotation or rng.random() < 0.06:  # a few upside-down or sideways dials even by default
+    if full_rotation or rng.random() < 0.1:  # some upside-down or sideways dials even by default
         roll = rng.uniform(0, 360)
     else:
         roll = float(np.clip(rng.normal(0, 7), -20, 20))

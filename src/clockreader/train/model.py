@@ -29,19 +29,42 @@ LITE0 = "lite0-imagenet"
 LITE0_ARCHS = ("tf_efficientnet_lite0", "efficientnet_lite0")
 
 
-class ClockNet(nn.Module):
-    """timm backbone -> pooled features -> Linear(features, 780). Input (N, 3, S, S) normalised."""
+HEADS = ("spatial", "pool")
 
-    def __init__(self, arch: str, drop_rate: float = 0.2):
+
+class ClockNet(nn.Module):
+    """timm backbone -> head -> 780 logits. Input (N, 3, S, S) normalised.
+
+    ``head="pool"`` (default): global average pooling then one linear layer (timm's classifier shape).
+    ``head="spatial"``: a 1x1 conv squeezes the last feature map to 64 channels, which are
+    flattened, so the linear layer sees *where* each feature fires (the direction of a hand is a place on
+    the dial). Measured (3 epochs of 3200 clocks, lite0): spatial 9.6% within +-1 min, pool 18.1%; the
+    pretrained pooled features win at CPU budgets.
+    """
+
+    def __init__(self, arch: str, drop_rate: float = 0.2, head: str = "pool", size: int = 128):
         super().__init__()
+        if head not in HEADS:
+            raise ModelError(f"Unknown head {head!r}: choose one of {', '.join(HEADS)}")
         try:
             self.backbone = timm.create_model(arch, pretrained=False, num_classes=0, drop_rate=drop_rate)
         except RuntimeError as e:  # timm: "Unknown model (...)"
             raise ModelError(f"Unknown architecture {arch!r}: pick a name from timm.list_models(), e.g. efficientnet_lite0") from e
-        self.head = nn.Linear(self.backbone.num_features, NUM_OUTPUTS)
+        self.head_kind = head
+        if head == "pool":
+            self.head = nn.Linear(self.backbone.num_features, NUM_OUTPUTS)
+            return
+        self.backbone.eval()  # a dummy pass for the feature map's shape must not touch BatchNorm statistics
+        with torch.no_grad():
+            c, h, w = self.backbone.forward_features(torch.zeros(1, 3, size, size)).shape[1:]
+        self.backbone.train()
+        self.reduce = nn.Sequential(nn.Conv2d(c, 64, 1, bias=False), nn.BatchNorm2d(64), nn.SiLU())
+        self.head = nn.Sequential(nn.Flatten(), nn.Dropout(drop_rate), nn.Linear(64 * h * w, NUM_OUTPUTS))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.head(self.backbone(x))
+        if self.head_kind == "pool":
+            return self.head(self.backbone(x))
+        return self.head(self.reduce(self.backbone.forward_features(x)))
 
 
 def lite0_weights_path() -> Path:
@@ -97,12 +120,13 @@ def load_state_file(path: str | Path) -> dict:
     return sd
 
 
-def create_clock_model(arch: str = "tf_efficientnet_lite0", pretrained: str | None = LITE0, drop_rate: float = 0.2) -> ClockNet:
+def create_clock_model(arch: str = "tf_efficientnet_lite0", pretrained: str | None = LITE0, drop_rate: float = 0.2,
+                       head: str = "pool", size: int = 128) -> ClockNet:
     """Build a :class:`ClockNet`. ``pretrained``: None (random init), ``lite0-imagenet``, ``hub`` or a path.
 
     A path may hold a whole ClockNet (``backbone.*``/``head.*`` keys) or a timm backbone checkpoint.
     """
-    model = ClockNet(arch, drop_rate)
+    model = ClockNet(arch, drop_rate, head, size)
     if pretrained is None or pretrained == "none":
         return model
     if pretrained == LITE0:
@@ -122,6 +146,8 @@ def create_clock_model(arch: str = "tf_efficientnet_lite0", pretrained: str | No
         return model
     sd = load_state_file(pretrained)
     if any(k.startswith("backbone.") for k in sd):
+        own = model.state_dict()  # a ClockNet checkpoint: take the tensors that fit (another head may not)
+        sd = {k: v for k, v in sd.items() if k in own and tuple(v.shape) == tuple(own[k].shape)}
         missing, unexpected = model.load_state_dict(sd, strict=False)
     else:
         missing, unexpected = model.backbone.load_state_dict(sd, strict=False)
@@ -140,7 +166,7 @@ class TorchReader(ClockReader):
 
         self.path = Path(path)
         self.spec = ModelSpec.load(self.path.with_suffix(".json"))
-        self.model = ClockNet(self.spec.arch)
+        self.model = ClockNet(self.spec.arch, head=self.spec.head, size=self.spec.input_size)
         self.model.load_state_dict(load_state_file(self.path))
         self.model.eval()
         self.unsure_threshold = self.spec.unsure_threshold
