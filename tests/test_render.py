@@ -114,3 +114,15 @@ def test_styles_vary():
 def test_preview_sheet_has_captions(tmp_path):
     sheet = preview_sheet(count=8, seed=0, size=64, columns=4)
     assert sheet.size[0] == 4 * 64 and sheet.size[1] > 2 * 64
+
+
+def test_reader_framing_and_readable_rotations():
+    from clockreader.render.scene import orientable
+
+    samples = [render_clock(np.random.default_rng([3, i]), size=64, full_rotation=True) for i in range(300)]
+    # the reader's input: the dial spans at least ~40% of the frame (smaller clocks are the locator's)
+    assert min(s.camera.radius for s in samples) >= 0.42 * 32 - 1e-6
+    # turned far round only when the dial shows which way is up (numerals or a brand name)
+    far = [s for s in samples if abs(s.camera.roll) > 20]
+    assert len(far) > 100 and all(orientable(s.style) for s in far)
+    assert any(not orientable(s.style) for s in samples)

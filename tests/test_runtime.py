@@ -159,3 +159,30 @@ def test_bad_input_one_line_error(tmp_path, name, data):
     r = _cli("read", str(p))
     err = r.stderr.decode()
     assert r.returncode == 1 and err.startswith(f"clockreader read: {p}:") and err.count("\n") == 1
+
+
+def test_tta_views_shift_and_merge():
+    from clockreader.decode import decode
+    from clockreader.runtime.reader import merge_views, tta_views
+
+    x = np.random.default_rng(0).normal(size=(2, 3, 16, 16)).astype(np.float32)
+    v = tta_views(x, shifts=((0, 0), (2, -1)))
+    assert v.shape == (2, 2, 3, 16, 16) and np.array_equal(v[0], x)
+    # view (dy, dx) = (2, -1) is x moved up by 2 and right by 1 (edges repeated)
+    assert np.array_equal(v[1][:, :, :14, 1:], x[:, :, 2:, :15])
+    logits = np.random.default_rng(1).normal(size=(2, 780))
+    same = merge_views(np.stack([logits, logits, logits]))
+    assert np.array_equal(decode(same)[0], decode(logits)[0])
+    # merging is a product of experts: a view sure of one minute outvotes a flat one
+    flat, sure = np.zeros((1, 780)), np.zeros((1, 780))
+    sure[0, 720 + 17] = 20
+    assert abs(decode(merge_views(np.stack([flat, sure])))[0][0] % 60 - 17) <= 1
+
+
+def test_tta_reads_like_the_plain_reader(clock_files):
+    _, paths = clock_files
+    plain, tta = load_reader(), load_reader(tta=True)
+    a, b = plain.read(paths[1]), tta.read(paths[1])
+    assert abs((a.hour * 60 + a.minute) - (b.hour * 60 + b.minute)) % 720 in (0, 1, 2, 718, 719) or b.confidence < 0.5
+    r = _cli("read", "--tta", "--json", "--locate", "never", str(paths[1]))
+    assert r.returncode in (0, 1) and json.loads(r.stdout.splitlines()[0])["time"] == str(b)

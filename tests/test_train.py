@@ -142,3 +142,16 @@ def test_resume_continues_from_the_checkpoint(tmp_path):
     assert spec.metrics["onnx_check"]["same_readings"]
     with pytest.raises(FileNotFoundError, match="no checkpoint.json to resume from"):
         train(TrainConfig(**{**cfg.__dict__, "out": str(tmp_path / "empty"), "resume": True}))
+
+
+def test_warm_start_records_the_earlier_run(tmp_path):
+    from clockreader.train.learner import TrainConfig, train
+
+    first = TrainConfig(arch="resnet10t", pretrained=None, size=48, epochs=1, epoch_size=16, valid_size=16, bs=8,
+                        workers=0, out=str(tmp_path / "a"))
+    train(first, command="stage one")
+    spec = train(TrainConfig(**{**first.__dict__, "pretrained": str(tmp_path / "a" / "model.safetensors"),
+                                "out": str(tmp_path / "b")}), command="stage two")
+    assert spec.training["command"] == "stage two"
+    assert spec.training["warm_start"]["training"]["command"] == "stage one"
+    assert "warm_start" not in spec.training["warm_start"]["training"]

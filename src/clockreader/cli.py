@@ -103,7 +103,7 @@ def cmd_test(args) -> int:
     from .evaluate import format_table, run_test, write_report
 
     fig, records, items = run_test(args.dataset, args.model, tolerance=args.tolerance, batch_size=args.batch_size,
-                                   progress=not args.quiet, threads=args.threads, locate=args.locate)
+                                   progress=not args.quiet, threads=args.threads, locate=args.locate, tta=args.tta)
     print(format_table(fig))
     if args.json:
         Path(args.json).parent.mkdir(parents=True, exist_ok=True)
@@ -216,6 +216,7 @@ def build_parser() -> argparse.ArgumentParser:
     te.add_argument("--batch-size", type=int, default=32)
     te.add_argument("--locate", choices=["never", "auto", "always"], default="never",
                     help="crop the main clock with the locator first, as `read` does (default never: the model alone)")
+    te.add_argument("--tta", action="store_true", help="test-time augmentation: merge 5 shifted views (5x slower)")
     te.add_argument("--threads", type=int)
     te.add_argument("--quiet", action="store_true", help="no progress bar")
     te.set_defaults(func=cmd_test)
@@ -248,6 +249,7 @@ def build_parser() -> argparse.ArgumentParser:
     rd.add_argument("--locate", choices=["auto", "always", "never"], default="auto",
                     help="find clocks in wider photos first (auto: when the clock does not fill the frame)")
     rd.add_argument("--locator", help="a locator .onnx (default: the bundled one)")
+    rd.add_argument("--tta", action="store_true", help="test-time augmentation: merge 5 shifted views (5x slower)")
     rd.set_defaults(func=cmd_read)
 
     sv = sub.add_parser("serve", help="web page and HTTP API (needs the serve extra)")

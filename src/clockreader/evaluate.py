@@ -54,19 +54,20 @@ def load_test_set(source: str) -> list[TestItem]:
     return [TestItem(str(it.path), it.time, (lambda p=it.path: p), it.extra) for it in items]
 
 
-def load_predictor(model: str | Path | None, threads: int | None = None):
+def load_predictor(model: str | Path | None, threads: int | None = None, tta: bool = False):
     """An ONNX reader (torch-free) or, for a ``.safetensors`` checkpoint, the torch reader."""
     if model is not None and Path(model).suffix == ".safetensors":
         from .train.model import TorchReader
 
-        return TorchReader(model)
+        return TorchReader(model, tta=tta)
     from .runtime.reader import ClockReader
 
-    return ClockReader(model, threads)
+    return ClockReader(model, threads, tta=tta)
 
 
 def run_test(source: str, model: str | Path | None = None, tolerance: int = 1, batch_size: int = 32,
-             progress: bool = True, threads: int | None = None, locate: str = "never") -> tuple[dict, list[dict], list[TestItem]]:
+             progress: bool = True, threads: int | None = None, locate: str = "never",
+             tta: bool = False) -> tuple[dict, list[dict], list[TestItem]]:
     """Read every image of ``source``; return (figures, per-image records, items).
 
     ``locate``: ``never`` scores the model on whole images; ``auto`` / ``always`` first crop the main
@@ -76,7 +77,7 @@ def run_test(source: str, model: str | Path | None = None, tolerance: int = 1, b
 
     from .decode import decode, top_k_indices
 
-    reader = load_predictor(model, threads)
+    reader = load_predictor(model, threads, tta)
     items = load_test_set(source)
     records: list[dict] = []
     logits_all, ok_items = [], []
@@ -113,6 +114,7 @@ def run_test(source: str, model: str | Path | None = None, tolerance: int = 1, b
     figures["failed_to_load"] = len(failed)
     figures["tolerance_minutes"] = tolerance
     figures["locate"] = locate
+    figures["tta"] = bool(tta)
     err = abs_error(y_true, best)
     for i, it in enumerate(ok_items):
         got = ClockTime.from_index720(int(best[i]))
@@ -130,7 +132,8 @@ def format_table(fig: dict) -> str:
     f, s, e = fig["field"], fig["seed"], fig["errors"]
     lines = [
         f"clockreader test: {fig['source']}  ({n} images read, {fig['failed_to_load']} failed to load)",
-        f"model: {fig['model']}" + (f"  (clocks cropped by the locator: --locate {fig['locate']})" if fig.get("locate", "never") != "never" else ""),
+        f"model: {fig['model']}" + (f"  (clocks cropped by the locator: --locate {fig['locate']})" if fig.get("locate", "never") != "never" else "")
+        + ("  (test-time augmentation: --tta)" if fig.get("tta") else ""),
         "",
         "the field's metrics (It's About Time, CVPR 2022)",
         f"  top-1 within +-{fig['tolerance_minutes']} min   {pct(f['top1_within_1min'])}  ({round(f['top1_within_1min'] * n)}/{n})",

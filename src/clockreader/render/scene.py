@@ -12,7 +12,7 @@ import functools
 import importlib.util
 import io
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -311,6 +311,11 @@ def outline_box(style: ClockStyle, h: np.ndarray, canvas_px: int, width: int, he
     return outline, (float(x0), float(y0), float(x1), float(y1))
 
 
+def orientable(style: ClockStyle) -> bool:
+    """Whether a dial shows which way is up when turned round: numerals or a brand name."""
+    return style.numerals != "none" or style.brand is not None
+
+
 def render_clock(
     seed: int | np.random.Generator | None = None,
     size: int = 128,
@@ -339,7 +344,11 @@ def render_clock(
     elif not isinstance(time, ClockTime):
         raise InvalidTimeError(f"The 'time' parameter of render_clock must be a ClockTime. Got {time!r} instead.")
     style = style or sample_style(rng)
-    camera = camera or sample_camera(rng, size, full_rotation)
+    if camera is None:
+        camera = sample_camera(rng, size, full_rotation)
+        if abs(camera.roll) > 20 and not orientable(style):
+            # turned far round, a dial with neither numerals nor text hides where 12 is: no one can read it
+            camera = replace(camera, roll=float(np.clip(rng.normal(0, 7), -20, 20)))
 
     if background is None:
         bg = sample_background(rng, size, photos)

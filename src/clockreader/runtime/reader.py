@@ -94,6 +94,26 @@ def _session(path: Path, threads: int | None = None):
         raise ModelError(f"{path}: ONNX Runtime cannot load it ({str(e).splitlines()[0][:160]})") from None
 
 
+TTA_SHIFTS = ((0, 0), (3, 3), (-3, -3), (3, -3), (-3, 3))  # pixels at the model's input size
+
+
+def tta_views(batch: np.ndarray, shifts=TTA_SHIFTS) -> np.ndarray:
+    """(V, N, 3, S, S): the batch moved by a few pixels (edges repeated). Shifts keep the time shown,
+    unlike flips (a mirrored clock shows another time) or rotations (the hands would turn with the dial)."""
+    p = max(max(abs(dy), abs(dx)) for dy, dx in shifts)
+    padded = np.pad(batch, ((0, 0), (0, 0), (p, p), (p, p)), mode="edge")
+    h, w = batch.shape[2:]
+    return np.stack([padded[:, :, p + dy:p + dy + h, p + dx:p + dx + w] for dy, dx in shifts])
+
+
+def merge_views(logits: np.ndarray) -> np.ndarray:
+    """(V, N, 780) logits of V views -> (N, 780): each head's mean log-probability over the views
+    (a product of experts; :func:`clockreader.decode.decode` renormalises)."""
+    lh = logits[..., :720] - np.logaddexp.reduce(logits[..., :720], axis=-1, keepdims=True)
+    lm = logits[..., 720:] - np.logaddexp.reduce(logits[..., 720:], axis=-1, keepdims=True)
+    return np.concatenate([lh, lm], axis=-1).mean(0)
+
+
 def _fills_frame(box, image) -> bool:
     """``--locate auto`` reads the whole photo when its best clock covers at least half of it."""
     return (box[2] - box[0]) * (box[3] - box[1]) >= 0.5 * image.width * image.height
@@ -103,7 +123,7 @@ class ClockReader:
     """An ONNX Runtime session plus the spec that says how to feed it and decode its output."""
 
     def __init__(self, model: str | Path | None = None, threads: int | None = None,
-                 unsure_threshold: float | None = None, locator: str | Path | None = "default"):
+                 unsure_threshold: float | None = None, locator: str | Path | None = "default", tta: bool = False):
         path = Path(model) if model is not None else DEFAULT_MODEL
         if path.is_dir():
             path = path / "model.onnx"
@@ -122,15 +142,22 @@ class ClockReader:
         if self.spec is None:
             self.spec = load_spec_for(path, self.session)
         self.input_name = self.session.get_inputs()[0].name
-        self.threads = threads
+        self.threads, self.tta = threads, tta
         self._locator_source = locator
         self._locator = None
         self.unsure_threshold = self.spec.unsure_threshold if unsure_threshold is None else unsure_threshold
 
     # -- low level --------------------------------------------------------------------------------
     def logits(self, batch: np.ndarray) -> np.ndarray:
-        """(N, 3, S, S) float32 preprocessed images -> (N, 780) logits."""
-        return self.session.run(None, {self.input_name: np.ascontiguousarray(batch, np.float32)})[0]
+        """(N, 3, S, S) float32 preprocessed images -> (N, 780) logits (with ``tta``: merged over views)."""
+        batch = np.ascontiguousarray(batch, np.float32)
+        if not self.tta:
+            return self._run(batch)
+        views = tta_views(batch)
+        return merge_views(self._run(views.reshape(-1, *batch.shape[1:])).reshape(len(views), len(batch), -1))
+
+    def _run(self, batch: np.ndarray) -> np.ndarray:
+        return self.session.run(None, {self.input_name: batch})[0]
 
     def prepare(self, image: ImageInput) -> np.ndarray:
         return prepare(load_image(image, draft_size=self.spec.input_size * 2), self.spec)
@@ -240,12 +267,13 @@ _DEFAULT: dict = {}
 
 
 def load_reader(model: str | Path | None = None, threads: int | None = None,
-                locator: str | Path | None = "default") -> ClockReader:
+                locator: str | Path | None = "default", tta: bool = False) -> ClockReader:
     """A :class:`ClockReader` for ``model`` (an .onnx path or a folder), or the bundled default model.
 
     ``locator``: ``"default"`` (the bundled clock locator, if any), a path to a locator .onnx, or None.
+    ``tta``: read five slightly shifted views of each image and merge them (5x the model time).
     """
-    return ClockReader(model, threads, locator=locator)
+    return ClockReader(model, threads, locator=locator, tta=tta)
 
 
 def read_time(image: ImageInput, model: str | Path | None = None) -> Reading:

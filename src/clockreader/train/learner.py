@@ -234,6 +234,19 @@ def _git_commit() -> str | None:
         return None
 
 
+def _warm_start(pretrained: str | None) -> dict:
+    """When training starts from an earlier clockreader run, keep that run's own training record (its
+    command, commit and time, and so on back), so the spec names the whole recipe."""
+    side = Path(pretrained).with_suffix(".json") if pretrained and pretrained not in (LITE0, "hub", "none") else None
+    if side is None or not side.is_file():
+        return {}
+    try:
+        parent = json.loads(side.read_text()).get("training", {})
+    except (json.JSONDecodeError, UnicodeDecodeError, AttributeError):
+        return {}
+    return {"warm_start": {"from": str(pretrained), "training": parent}}
+
+
 def lr_find(cfg: TrainConfig, plot: str | Path = "lr_find.png", num_it: int = 100) -> dict:
     """fastai's learning-rate finder; saves the loss-vs-lr plot and returns the suggestions."""
     import matplotlib
@@ -279,6 +292,7 @@ def train(cfg: TrainConfig, command: str | None = None) -> ModelSpec:
             "command": command or " ".join(sys.argv), "commit": _git_commit(), "seconds": round(duration),
             "device": str(learn.dls.device), "host": f"{platform.machine()} {torch.get_num_threads()} threads",
             "torch": torch.__version__,
+            **_warm_start(cfg.pretrained),
         },
         metrics={"valid": final},
     )

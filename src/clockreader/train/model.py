@@ -161,7 +161,7 @@ class TorchReader(ClockReader):
     """Read with a ``model.safetensors`` checkpoint in torch (for ``clockreader test`` on a checkpoint):
     the ONNX reader's preprocessing, decoding and locator, with torch computing the logits."""
 
-    def __init__(self, path: str | Path, locator: str | Path | None = "default"):
+    def __init__(self, path: str | Path, locator: str | Path | None = "default", tta: bool = False):
         from ..spec import ModelSpec
 
         self.path = Path(path)
@@ -170,8 +170,8 @@ class TorchReader(ClockReader):
         self.model.load_state_dict(load_state_file(self.path))
         self.model.eval()
         self.unsure_threshold = self.spec.unsure_threshold
-        self.threads, self._locator_source, self._locator = None, locator, None
+        self.threads, self.tta, self._locator_source, self._locator = None, tta, locator, None
 
-    def logits(self, batch):
+    def _run(self, batch):
         with torch.no_grad():
             return self.model(torch.from_numpy(batch)).numpy()
