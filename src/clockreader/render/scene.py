@@ -169,7 +169,7 @@ def _photo_backgrounds() -> tuple[Image.Image, ...]:
 
 
 def _procedural_background(rng: np.random.Generator, size: int) -> Image.Image:
-    kind = rng.integers(4)
+    kind = rng.integers(5)
     a = rng.integers(0, 256, 3).astype(np.float32)
     b = rng.integers(0, 256, 3).astype(np.float32)
     if kind == 0:  # gradient
@@ -189,6 +189,21 @@ def _procedural_background(rng: np.random.Generator, size: int) -> Image.Image:
         if rng.random() < 0.5:
             step = int(rng.integers(8, 40))
             arr[::step] *= 0.75
+    elif kind == 3:  # outdoors: sky (blue to pale, or dusk) over a tower or facade (a station or church clock)
+        yy = np.mgrid[0:size, 0:size][0] / size
+        top = np.array([rng.uniform(40, 120), rng.uniform(90, 170), rng.uniform(170, 255)], np.float32)
+        if rng.random() < 0.25:  # dusk
+            top = np.array([rng.uniform(150, 255), rng.uniform(80, 160), rng.uniform(60, 140)], np.float32)
+        low = np.array([rng.uniform(190, 240)] * 3, np.float32)
+        arr = top + (low - top) * yy[..., None]
+        if rng.random() < 0.7:  # a tower or facade in front of the sky, sometimes in courses of stone
+            x0 = int(rng.integers(0, size // 2))
+            x1 = int(rng.integers(x0 + size // 3, size + 1))
+            g = rng.uniform(70, 200)  # stone, brick or render: greys, sands and reds
+            stone = np.array([g * rng.uniform(0.95, 1.25), g, g * rng.uniform(0.7, 1.0)], np.float32)
+            arr[:, x0:x1] = stone + rng.normal(0, 6, (size, x1 - x0, 1))
+            if rng.random() < 0.6:
+                arr[::int(rng.integers(6, 20)), x0:x1] *= 0.8
     else:  # clutter of shapes
         im = Image.new("RGB", (size, size), tuple(int(v) for v in a))
         d = ImageDraw.Draw(im)
@@ -256,6 +271,14 @@ def _effects(rng: np.random.Generator, im: Image.Image) -> Image.Image:
     if rng.random() < 0.2:  # vignetting
         yy, xx = _grid(size)
         arr = arr * (1 - np.float32(rng.uniform(0.3, 0.9)) * (xx**2 + yy**2))[..., None]
+    if rng.random() < 0.12:  # film grade: lifted blacks, softened whites, teal shadows and warm highlights
+        lo, hi = rng.uniform(10, 50), rng.uniform(195, 245)
+        arr = lo + arr.clip(0, 255) * np.float32((hi - lo) / 255)
+        lum = (arr @ np.array([0.299, 0.587, 0.114], np.float32))[..., None] / 255
+        k = np.float32(rng.uniform(5, 25))
+        arr = arr + (1 - lum) * k * np.array([-1, 0.3, 0.8], np.float32) + lum * k * np.array([0.9, 0.3, -0.8], np.float32)
+    if rng.random() < 0.06:  # low light: dark frame, strong sensor noise in every channel
+        arr = arr * np.float32(rng.uniform(0.2, 0.5)) + rng.normal(0, rng.uniform(6, 16), arr.shape).astype(np.float32)
     if rng.random() < 0.35:
         arr = arr + rng.normal(0, rng.uniform(2, 12), arr.shape).astype(np.float32)
     if rng.random() < 0.08:
@@ -311,6 +334,27 @@ def outline_box(style: ClockStyle, h: np.ndarray, canvas_px: int, width: int, he
     return outline, (float(x0), float(y0), float(x1), float(y1))
 
 
+def _occlude(rng: np.random.Generator, im: Image.Image, camera: Camera) -> None:
+    """Something in front of the clock's rim (a lamp, a branch, a shoulder, a frame edge): a blob or bar
+    that comes no nearer the centre than 0.65 dial radii, so the hands stay readable from their roots."""
+    d = ImageDraw.Draw(im)
+    ang = rng.uniform(0, 2 * math.pi)
+    near = camera.radius * rng.uniform(0.65, 1.0)
+    ux, uy = math.cos(ang), math.sin(ang)
+    col = tuple(int(v) for v in rng.integers(0, 256, 3))
+    if rng.random() < 0.5:  # a blob whose nearest point is `near` from the centre
+        r = camera.radius * rng.uniform(0.25, 0.7)
+        cx, cy = camera.cx + ux * (near + r), camera.cy + uy * (near + r)
+        d.ellipse((cx - r, cy - r, cx + r, cy + r), fill=col)
+    else:  # a bar across the frame, perpendicular to the direction, `near` from the centre
+        w = camera.radius * rng.uniform(0.1, 0.5)
+        px, py = -uy, ux
+        far = 4 * camera.radius
+        pts = [(camera.cx + ux * near + px * s * far, camera.cy + uy * near + py * s * far) for s in (-1, 1)]
+        pts += [(x + ux * w, y + uy * w) for x, y in reversed(pts)]
+        d.polygon(pts, fill=col)
+
+
 def orientable(style: ClockStyle) -> bool:
     """Whether a dial shows which way is up when turned round: numerals or a brand name."""
     return style.numerals != "none" or style.brand is not None
@@ -357,6 +401,8 @@ def render_clock(
     else:
         bg = Image.new("RGB", (size, size), background)
     h, canvas_px, kp = place_clock(bg, style, time, camera)
+    if effects and rng.random() < 0.1:
+        _occlude(rng, bg, camera)
     image = _effects(rng, bg) if effects else bg
 
     pts = {k: apply_homography(h, v)[0] if v is not None else None for k, v in kp["tips"].items()}
