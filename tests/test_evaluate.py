@@ -22,6 +22,10 @@ def test_synthetic_source_is_stratified_and_deterministic():
     assert sorted(it.time.index144 for it in a) == list(range(144))
     b = load_test_set("synthetic:144:7")
     assert [it.time for it in a] == [it.time for it in b]
+    # grouped by condition for the per-kind table; most clocks stand upright
+    kinds = [it.extra["kind"] for it in a]
+    assert set(kinds) == {"synthetic-upright", "synthetic-steep-tilt", "synthetic-turned"}
+    assert kinds.count("synthetic-upright") > 72 and kinds.count("synthetic-turned") < 30
 
 
 def test_cli_test_writes_report_and_json(tiny_model, tmp_path):

@@ -32,6 +32,17 @@ class TestItem:
     extra: dict = field(default_factory=dict)
 
 
+def synthetic_kind(sample) -> str:
+    """The per-kind group of a rendered test clock: turned round (more than 20 degrees from upright),
+    else steeply tilted (40 degrees or more), else upright."""
+    roll = (sample.camera.roll + 180) % 360 - 180
+    if abs(roll) > 20:
+        return "synthetic-turned"
+    if np.hypot(sample.camera.pitch, sample.camera.yaw) >= 40:
+        return "synthetic-steep-tilt"
+    return "synthetic-upright"
+
+
 def load_test_set(source: str) -> list[TestItem]:
     """The labelled images of ``source`` (see module docstring)."""
     m = _SYNTH.match(source)
@@ -44,7 +55,7 @@ def load_test_set(source: str) -> list[TestItem]:
         items = []
         for i, s in enumerate(synthetic_test_clocks(n, seed)):
             items.append(TestItem(f"synthetic-{seed}-{i:05d}", ClockTime(s.time.hour, s.time.minute), (lambda im=s.image: im),
-                                  {"kind": "synthetic-render"}))
+                                  {"kind": synthetic_kind(s)}))
         return items
     if source.startswith("synthetic"):
         raise DatasetError(f"{source}: write synthetic:N or synthetic:N:SEED, e.g. synthetic:1440:2024")
