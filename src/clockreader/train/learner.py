@@ -280,6 +280,7 @@ def train(cfg: TrainConfig, command: str | None = None) -> ModelSpec:
         learn.model.load_state_dict(load_state_file(out / "checkpoint.safetensors"))
         start_epoch = json.loads(ck.read_text())["epoch"] + 1
         log.info("resuming at epoch %d", start_epoch)
+    commit = _git_commit()  # the code this run starts with (the tree may move on while it trains)
     t0 = time.time()
     learn.fit_one_cycle(cfg.epochs, cfg.lr, start_epoch=start_epoch)
     duration = time.time() - t0
@@ -289,7 +290,7 @@ def train(cfg: TrainConfig, command: str | None = None) -> ModelSpec:
         arch=cfg.arch, head=cfg.head, input_size=cfg.size, resize=cfg.resize, mean=IMAGENET_MEAN, std=IMAGENET_STD,
         training={
             "config": {k: (list(v) if isinstance(v, tuple) else v) for k, v in asdict(cfg).items()},
-            "command": command or " ".join(sys.argv), "commit": _git_commit(), "seconds": round(duration),
+            "command": command or " ".join(sys.argv), "commit": commit, "seconds": round(duration),
             "device": str(learn.dls.device), "host": f"{platform.machine()} {torch.get_num_threads()} threads",
             "torch": torch.__version__,
             **_warm_start(cfg.pretrained),
