@@ -128,19 +128,19 @@ class FreshClocksEachEpoch(Callback):
                 d.epoch = int(self.epoch) + 1
 
 
-class PlainTensorInput(Callback):
-    """Hand the model a plain channels-last tensor instead of fastai's TensorImage.
+class ChannelsLastInput(Callback):
+    """Hand the CPU model its batch in channels-last layout, the layout the model itself is in.
 
-    Every op on a TensorImage goes through fastai's ``__torch_function__`` (type propagation); inside
-    the network that is pure overhead. Measured on this 2-core CPU, EfficientNet-Lite0, batch 64 at
-    128 px: 1.5-2.0 s per training step with TensorImage, 1.0 s with a plain tensor.
+    fastai's default ``CastToTensor`` callback already turns TensorImage into a plain tensor; this only
+    fixes the memory layout. Measured on this 2-core CPU, EfficientNet-Lite0, batch 64 at 128 px, with
+    ``--workers 0``: ~1.25 s per training step, against ~1.6 s before.
     """
 
     order = 5
 
     def before_batch(self):
-        fmt = torch.channels_last if self.dls.device.type == "cpu" else torch.contiguous_format
-        self.learn.xb = tuple(x.as_subclass(torch.Tensor).contiguous(memory_format=fmt) for x in self.xb)
+        if self.dls.device.type == "cpu":
+            self.learn.xb = tuple(x.contiguous(memory_format=torch.channels_last) for x in self.xb)
 
 
 class CPUAutocast(Callback):
@@ -218,7 +218,7 @@ def create_learner(cfg: TrainConfig) -> Learner:
     model = create_clock_model(cfg.arch, cfg.pretrained, head=cfg.head, size=cfg.size)
     if device.type == "cpu":
         model = model.to(memory_format=torch.channels_last)  # measured ~1.7x faster than NCHW here
-    cbs = [FreshClocksEachEpoch(), PlainTensorInput(), SafetensorsCheckpoint(Path(cfg.out))]
+    cbs = [FreshClocksEachEpoch(), ChannelsLastInput(), SafetensorsCheckpoint(Path(cfg.out))]
     if cfg.bf16:
         cbs.append(CPUAutocast())
     learn = Learner(dls, model, loss_func=ClockLoss(), opt_func=Adam, wd=cfg.wd,
