@@ -178,7 +178,7 @@ class ClockReader:
         x = self.prepare(image)
         return self.readings_from_logits(self.logits(x[None]))[0]
 
-    def read_batch(self, images, batch_size: int = 16) -> list[Reading | ClockReaderError]:
+    def read_batch(self, images, batch_size: int = 8) -> list[Reading | ClockReaderError]:
         """Read many images; an unreadable one yields its :class:`ClockReaderError` in its place."""
         results: list = [None] * len(images)
         pending: list[tuple[int, np.ndarray]] = []
