@@ -155,3 +155,43 @@ def test_warm_start_records_the_earlier_run(tmp_path):
     assert spec.training["command"] == "stage two"
     assert spec.training["warm_start"]["training"]["command"] == "stage one"
     assert "warm_start" not in spec.training["warm_start"]["training"]
+
+
+def test_average_is_the_mean_of_the_runs_and_records_them(tiny_model, tmp_path):
+    """`clockreader average`: every float tensor is the mean of the runs', the ONNX export reads like
+    torch, both parents' records are kept, and mismatched or too few runs are refused with the reason."""
+    import shutil
+
+    from safetensors.torch import load_file, save_file
+
+    from clockreader.cli import main
+    from clockreader.spec import ModelSpec
+
+    a = tiny_model / "model.safetensors"
+    other = tmp_path / "other"
+    other.mkdir()
+    sd = load_file(str(a))
+    save_file({k: v + 1.0 if v.is_floating_point() else v for k, v in sd.items()}, str(other / "model.safetensors"))
+    shutil.copy(tiny_model / "model.json", other / "model.json")
+
+    assert main(["average", str(a), str(other / "model.safetensors"), "--out", str(tmp_path / "avg")]) == 0
+    got = load_file(str(tmp_path / "avg" / "model.safetensors"))
+    for k, v in sd.items():
+        if v.is_floating_point():
+            assert torch.allclose(got[k], v + 0.5, atol=1e-5), k
+    spec = ModelSpec.load(tmp_path / "avg" / "model.json")
+    assert spec.metrics["onnx_check"]["same_readings"] and spec.sha256
+    assert [p["from"] for p in spec.training["average_of"]] == [str(a), str(other / "model.safetensors")]
+    assert spec.training["command"].startswith("clockreader average")
+
+    # nothing is overwritten
+    assert main(["average", str(a), str(other / "model.safetensors"), "--out", str(tmp_path / "avg")]) == 1
+    # another input size cannot be averaged
+    spec_b = json.loads((other / "model.json").read_text())
+    (other / "model.json").write_text(json.dumps({**spec_b, "input_size": 96}))
+    from clockreader.train.average import average_runs
+
+    with pytest.raises(ModelError, match="at 96 px .* cannot be averaged"):
+        average_runs([a, other / "model.safetensors"], tmp_path / "avg2")
+    with pytest.raises(ValueError, match="two or more"):
+        average_runs([a], tmp_path / "avg3")

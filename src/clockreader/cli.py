@@ -50,6 +50,11 @@ def _train_config(args):
     return replace(cfg, **over)
 
 
+def _command_line(args) -> str:
+    """The command as typed (recorded in a model's spec), also when ``main`` is called with a list."""
+    return "clockreader " + " ".join(shlex.quote(a) for a in args.argv)
+
+
 def cmd_train(args) -> int:
     from pathlib import Path
 
@@ -61,9 +66,18 @@ def cmd_train(args) -> int:
             print(f"clockreader train: --data {src}: no such file or folder", file=sys.stderr)
             return 2
     cfg = type(cfg)(**{**cfg.__dict__, "resume": args.resume})
-    spec = train(cfg, command="clockreader " + " ".join(shlex.quote(a) for a in sys.argv[1:]))
+    spec = train(cfg, command=_command_line(args))
     print(f"saved {cfg.out}/model.onnx, model.safetensors, model.json; valid: "
           + ", ".join(f"{k} {v:.4f}" for k, v in spec.metrics.get("valid", {}).items()))
+    return 0
+
+
+def cmd_average(args) -> int:
+    from .train.average import average_runs
+
+    spec = average_runs(args.checkpoints, args.out, command=_command_line(args))
+    print(f"saved {args.out}/model.onnx, model.safetensors, model.json (the mean of {len(args.checkpoints)} runs); "
+          f"torch and ONNX agree: {spec.metrics['onnx_check']['same_readings']}")
     return 0
 
 
@@ -122,7 +136,7 @@ def cmd_train_locator(args) -> int:
 
     over = {k: getattr(args, k) for k in ("epochs", "epoch_size", "size", "bs", "lr", "seed", "workers", "device", "out")
             if getattr(args, k) is not None}
-    spec = train_locator(replace(LocatorConfig(), **over), command="clockreader " + " ".join(shlex.quote(a) for a in sys.argv[1:]))
+    spec = train_locator(replace(LocatorConfig(), **over), command=_command_line(args))
     m = spec.metrics["synthetic_scenes"]
     print(f"saved {spec.training['config']['out']}/locator.onnx; synthetic scenes: recall {m['recall']:.3f}, precision {m['precision']:.3f}")
     return 0
@@ -184,6 +198,11 @@ def build_parser() -> argparse.ArgumentParser:
     _add_train_args(t)
     t.add_argument("--resume", action="store_true", help="continue from OUT/checkpoint.safetensors")
     t.set_defaults(func=cmd_train)
+
+    av = sub.add_parser("average", help="average the weights of runs of one network (a model soup)")
+    av.add_argument("checkpoints", nargs="+", metavar="MODEL.safetensors", help="runs' weights, each with its model.json beside it")
+    av.add_argument("--out", required=True, help="output folder (must not hold a model yet)")
+    av.set_defaults(func=cmd_average)
 
     lf = sub.add_parser("lr-find", help="run fastai's learning-rate finder and save the plot")
     _add_train_args(lf)
@@ -264,6 +283,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    args.argv = list(sys.argv[1:] if argv is None else argv)
     logging.basicConfig(level=logging.DEBUG if args.debug else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     if not getattr(args, "func", None):
         parser.print_help()

@@ -1,0 +1,48 @@
+"""Average the weights of runs of one network: a uniform "model soup" (Wortsman et al., 2022). Between a
+model and its own fine-tuned descendant this is WiSE-FT's halfway point, which keeps more of what the
+parent read well off the training distribution than the descendant alone.
+
+torch's :class:`~torch.optim.swa_utils.AveragedModel` does the averaging (parameters and BatchNorm
+buffers); the result is exported like a trained run, with every parent's training record in its spec.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..errors import ModelError
+from ..spec import ModelSpec
+from .model import ClockNet, load_state_file
+
+
+def average_runs(checkpoints: list[str | Path], out: str | Path, command: str | None = None) -> ModelSpec:
+    """Average ``model.safetensors`` files (each with its ``model.json`` beside it) into ``out``."""
+    from torch.optim.swa_utils import AveragedModel
+
+    from .export import export_model
+    from .learner import _git_commit
+
+    if len(checkpoints) < 2:
+        raise ValueError("averaging needs two or more runs' model.safetensors")
+    out = Path(out)
+    if (out / "model.onnx").exists():
+        raise FileExistsError(f"{out}/model.onnx already exists; choose a new --out folder")
+    paths = [Path(c) for c in checkpoints]
+    specs = [ModelSpec.load(p.with_suffix(".json")) for p in paths]
+    shape = (specs[0].arch, specs[0].head, specs[0].input_size, specs[0].resize)
+    for p, s in zip(paths[1:], specs[1:]):
+        if (s.arch, s.head, s.input_size, s.resize) != shape:
+            raise ModelError(f"{p}: {s.arch}/{s.head} at {s.input_size} px ({s.resize}) cannot be averaged with "
+                             f"{paths[0]}: {shape[0]}/{shape[1]} at {shape[2]} px ({shape[3]})")
+    avg = None
+    for p, s in zip(paths, specs):
+        net = ClockNet(s.arch, head=s.head, size=s.input_size)
+        net.load_state_dict(load_state_file(p))
+        if avg is None:
+            avg = AveragedModel(net, use_buffers=True)
+        avg.update_parameters(net)
+    spec = ModelSpec(**{**specs[0].__dict__, "metrics": {}, "sha256": None, "training": {
+        "command": command or "average_runs", "commit": _git_commit(),
+        "average_of": [{"from": str(p), "training": s.training} for p, s in zip(paths, specs)],
+    }})
+    return export_model(avg.module.eval(), spec, out)
