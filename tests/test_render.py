@@ -126,3 +126,18 @@ def test_reader_framing_and_readable_rotations():
     far = [s for s in samples if abs(s.camera.roll) > 20]
     assert len(far) > 100 and all(orientable(s.style) for s in far)
     assert any(not orientable(s.style) for s in samples)
+
+
+def test_turned_sets_the_share_of_turned_dials():
+    """`turned` (train --turned) is the share of dials turned round; the default stays 10%, and a share
+    outside [0, 1] is refused with the parameter's name."""
+    def share(turned):
+        rolls = [render_clock(np.random.default_rng([4, i]), size=48, turned=turned, effects=False).camera.roll
+                 for i in range(200)]
+        return np.mean([abs(r) > 20 for r in rolls])
+
+    assert share(0.0) == 0.0
+    assert 0.02 < share(0.1) < 0.15
+    assert share(0.6) > 0.3
+    with pytest.raises(ValueError, match="'turned' parameter of render_clock"):
+        render_clock(0, size=48, turned=1.5)

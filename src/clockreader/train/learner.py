@@ -61,6 +61,7 @@ class TrainConfig:
     device: str = "auto"               # auto | cpu | cuda
     bf16: bool = False                 # bf16 autocast (CPU: measured slower than channels_last fp32)
     full_rotation: bool = False        # rotate clocks through the full circle (not only +-20 degrees)
+    turned: float = 0.1                # share of training dials turned round at random (if their numerals or text show up)
     out: str = "runs/model"
     resume: bool = False
     extra: dict = field(default_factory=dict)
@@ -191,7 +192,7 @@ def create_dataloaders(cfg: TrainConfig, device: torch.device) -> DataLoaders:
     parts = []
     for src in cfg.data:
         if src == "synthetic":
-            parts.append(SyntheticClocks(cfg.epoch_size, cfg.size, cfg.seed, cfg.resize, cfg.full_rotation, split_idx=0))
+            parts.append(SyntheticClocks(cfg.epoch_size, cfg.size, cfg.seed, cfg.resize, cfg.full_rotation, split_idx=0, turned=cfg.turned))
         else:
             items = [it for it in read_dataset(src) if it.extra.get("split", "train") == "train"]
             if not items:
