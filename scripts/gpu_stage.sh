@@ -7,6 +7,12 @@
 # `python scripts/join_gpu_stage.py` joins them and exports the ONNX model here.
 #
 #   scripts/gpu_stage.sh FROM.safetensors OUT_DIR TRAIN_SECONDS [clockreader train options...]
+#
+# Stage 7 of the bundled model ran as (device tool, carry [".whl", ".gpu"]; .whl holds the wheels of
+# fastai 2.8.12, fastcore, fasttransform, plum-dispatch, beartype, fastprogress 1.0.3 and fastdownload;
+# .gpu/v8 a copy of runs/v8's model.safetensors and model.json):
+#   python3 -m pip install -q --no-index --no-deps --target /tmp/site .whl/*.whl && export PYTHONPATH=/tmp/site:src
+#   bash scripts/gpu_stage.sh .gpu/v8/model.safetensors $OUT 400 --size 160 --bs 256 --lr 2e-3 --seed 7
 set -uo pipefail
 from=$1 out=$2 budget=$3; shift 3
 mkdir -p "$out"
