@@ -12,7 +12,7 @@ from pathlib import Path
 
 from ..errors import ModelError
 from ..spec import ModelSpec
-from .model import ClockNet, load_state_file
+from .model import load_run
 
 
 def average_runs(checkpoints: list[str | Path], out: str | Path, command: str | None = None) -> ModelSpec:
@@ -28,16 +28,15 @@ def average_runs(checkpoints: list[str | Path], out: str | Path, command: str | 
     if (out / "model.onnx").exists():
         raise FileExistsError(f"{out}/model.onnx already exists; choose a new --out folder")
     paths = [Path(c) for c in checkpoints]
-    specs = [ModelSpec.load(p.with_suffix(".json")) for p in paths]
+    runs = [load_run(p) for p in paths]
+    specs = [s for _, s in runs]
     shape = (specs[0].arch, specs[0].head, specs[0].input_size, specs[0].resize)
     for p, s in zip(paths[1:], specs[1:]):
         if (s.arch, s.head, s.input_size, s.resize) != shape:
             raise ModelError(f"{p}: {s.arch}/{s.head} at {s.input_size} px ({s.resize}) cannot be averaged with "
                              f"{paths[0]}: {shape[0]}/{shape[1]} at {shape[2]} px ({shape[3]})")
     avg = None
-    for p, s in zip(paths, specs):
-        net = ClockNet(s.arch, head=s.head, size=s.input_size)
-        net.load_state_dict(load_state_file(p))
+    for net, _ in runs:
         if avg is None:
             avg = AveragedModel(net, use_buffers=True)
         avg.update_parameters(net)

@@ -61,7 +61,7 @@ class TrainConfig:
     device: str = "auto"               # auto | cpu | cuda
     bf16: bool = False                 # bf16 autocast (CPU: measured slower than channels_last fp32)
     full_rotation: bool = False        # rotate clocks through the full circle (not only +-20 degrees)
-    turned: float = 0.1                # share of training dials turned round at random (if their numerals or text show up)
+    turned: float = 0.1                # share of training dials turned round (only those whose numerals or text show which way is up)
     out: str = "runs/model"
     resume: bool = False
     extra: dict = field(default_factory=dict)

@@ -19,6 +19,7 @@ from torch import nn
 from ..decode import NUM_OUTPUTS
 from ..errors import ModelError
 from ..runtime.reader import ClockReader
+from ..spec import ModelSpec
 
 log = logging.getLogger(__name__)
 
@@ -157,17 +158,22 @@ def create_clock_model(arch: str = "tf_efficientnet_lite0", pretrained: str | No
     return model
 
 
+def load_run(path: str | Path) -> tuple[ClockNet, ModelSpec]:
+    """A trained run's network (``model.safetensors``) built from the spec beside it (``model.json``)."""
+    path = Path(path)
+    spec = ModelSpec.load(path.with_suffix(".json"))
+    model = ClockNet(spec.arch, head=spec.head, size=spec.input_size)
+    model.load_state_dict(load_state_file(path))
+    return model, spec
+
+
 class TorchReader(ClockReader):
     """Read with a ``model.safetensors`` checkpoint in torch (for ``clockreader test`` on a checkpoint):
     the ONNX reader's preprocessing, decoding and locator, with torch computing the logits."""
 
     def __init__(self, path: str | Path, locator: str | Path | None = "default", tta: bool = False):
-        from ..spec import ModelSpec
-
         self.path = Path(path)
-        self.spec = ModelSpec.load(self.path.with_suffix(".json"))
-        self.model = ClockNet(self.spec.arch, head=self.spec.head, size=self.spec.input_size)
-        self.model.load_state_dict(load_state_file(self.path))
+        self.model, self.spec = load_run(self.path)
         self.model.eval()
         self.unsure_threshold = self.spec.unsure_threshold
         self.threads, self.tta, self._locator_source, self._locator = None, tta, locator, None
