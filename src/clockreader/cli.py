@@ -11,6 +11,7 @@ import sys
 
 from . import __version__
 from .errors import ClockReaderError
+from .runtime.reader import READ_BATCH
 
 
 def _add_train_args(p: argparse.ArgumentParser) -> None:
@@ -265,7 +266,7 @@ def build_parser() -> argparse.ArgumentParser:
     rd.add_argument("--annotate", metavar="DIR", help="write each image with the read hands drawn into DIR")
     rd.add_argument("--model", help="an .onnx model (default: the bundled model)")
     rd.add_argument("--threads", type=int, help="ONNX Runtime threads")
-    rd.add_argument("--batch-size", type=int, default=8, help="images per model call (8 keeps peak memory under 300 MB at 160 px)")
+    rd.add_argument("--batch-size", type=int, default=READ_BATCH, help=f"images per model call (default {READ_BATCH}: peak memory under 300 MB at 160 px)")
     rd.add_argument("--locate", choices=["auto", "always", "never"], default="auto",
                     help="find clocks in wider photos first (auto: when the clock does not fill the frame)")
     rd.add_argument("--locator", help="a locator .onnx (default: the bundled one)")
