@@ -62,6 +62,14 @@ def _mix(a: RGB, b: RGB, t: float) -> RGB:
 
 def _hand_profile(hand: HandStyle, r: float) -> list[tuple[float, float]]:
     """(distance along the hand, half width) pairs from tail to tip, in pixels."""
+    prof = _shaft_profile(hand, r)
+    if hand.tail > 0 and hand.tail_width > 1:  # a paddle counterweight on the outer part of the tail
+        t, w = hand.tail * r, max(hand.width * r, 0.6) * hand.tail_width
+        prof = [(-t, w), (-0.45 * t, w), (-0.3 * t, prof[0][1])] + prof[1:]
+    return prof
+
+
+def _shaft_profile(hand: HandStyle, r: float) -> list[tuple[float, float]]:
     L, w, t = hand.length * r, max(hand.width * r, 0.6), hand.tail * r
     s = hand.shape
     if s == "baton":

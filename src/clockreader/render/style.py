@@ -54,6 +54,7 @@ class HandStyle:
     tail: float = 0.15           # counterweight length behind the centre, in dial radii
     colour: RGB = (20, 20, 20)
     outline: RGB | None = None   # a thin outline around the hand (luminous hands, skeletons)
+    tail_width: float = 1.0      # > 1: a paddle counterweight this many times the shaft's half width
 
 
 @dataclass
@@ -148,11 +149,13 @@ def _hand_colour(rng: np.random.Generator, face: RGB) -> RGB:
 
 
 def _hand(rng: np.random.Generator, length: float, width: float, colour: RGB, shape: str) -> HandStyle:
-    tail = float(rng.choice([0.0, rng.uniform(0.05, 0.3)], p=[0.35, 0.65]))
+    # none, short, or a long counterweight (station and office clocks: a tail that can pass for a hand)
+    tail = float(rng.choice([0.0, rng.uniform(0.05, 0.3), rng.uniform(0.3, 0.5)], p=[0.3, 0.5, 0.2]))
+    tail_width = float(rng.uniform(1.5, 3.0)) if tail > 0 and rng.random() < 0.3 else 1.0
     outline = None
     if shape == "skeleton" or rng.random() < 0.07:
         outline = _colour(rng, 0, 255)
-    return HandStyle(shape, length, width, tail, colour, outline)
+    return HandStyle(shape, length, width, tail, colour, outline, tail_width)
 
 
 def sample_style(rng: np.random.Generator) -> ClockStyle:
@@ -176,7 +179,8 @@ def sample_style(rng: np.random.Generator) -> ClockStyle:
     minute_len = float(rng.uniform(0.62, 0.98))
     ratio = float(rng.uniform(0.5, 0.75) if rng.random() < 0.85 else rng.uniform(0.75, 0.9))
     minute_w = float(rng.uniform(0.012, 0.06))
-    hour_w = float(minute_w * rng.uniform(1.0, 1.9))
+    # usually wider than the minute hand, sometimes thinner (then only its length tells them apart)
+    hour_w = float(minute_w * (rng.uniform(1.0, 1.9) if rng.random() < 0.85 else rng.uniform(0.6, 1.0)))
     shape_h = str(rng.choice(HAND_SHAPES, p=[0.3, 0.18, 0.08, 0.08, 0.1, 0.12, 0.06, 0.08]))
     shape_m = shape_h if rng.random() < 0.8 else str(rng.choice(HAND_SHAPES))
     hand_colour = ink if rng.random() < 0.85 else _hand_colour(rng, face)
