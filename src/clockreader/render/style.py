@@ -148,9 +148,12 @@ def _hand_colour(rng: np.random.Generator, face: RGB) -> RGB:
     return _colour(rng, 200, 255) if rng.random() < 0.8 else (int(rng.integers(180, 256)), 150, 60)
 
 
-def _hand(rng: np.random.Generator, length: float, width: float, colour: RGB, shape: str) -> HandStyle:
-    # none, short, or a long counterweight (station and office clocks: a tail that can pass for a hand)
+def _hand(rng: np.random.Generator, length: float, width: float, colour: RGB, shape: str,
+          max_tail: float) -> HandStyle:
+    # none, short, or a long counterweight (station and office clocks: a tail that can pass for a hand),
+    # never longer than max_tail (real tails stay shorter than the hour hand)
     tail = float(rng.choice([0.0, rng.uniform(0.05, 0.3), rng.uniform(0.3, 0.5)], p=[0.3, 0.5, 0.2]))
+    tail = min(tail, max_tail)
     tail_width = float(rng.uniform(1.5, 3.0)) if tail > 0 and rng.random() < 0.3 else 1.0
     outline = None
     if shape == "skeleton" or rng.random() < 0.07:
@@ -211,8 +214,8 @@ def sample_style(rng: np.random.Generator) -> ClockStyle:
         numeral_rotated=bool(rng.random() < 0.15),
         numeral_colour=ink if rng.random() < 0.8 else _hand_colour(rng, face),
         font=str(rng.choice(fonts)) if fonts else None,
-        hour_hand=_hand(rng, minute_len * ratio, hour_w, hand_colour, shape_h),
-        minute_hand=_hand(rng, minute_len, minute_w, hand_colour, shape_m),
+        hour_hand=_hand(rng, minute_len * ratio, hour_w, hand_colour, shape_h, 0.7 * minute_len * ratio),
+        minute_hand=_hand(rng, minute_len, minute_w, hand_colour, shape_m, 0.7 * minute_len * ratio),
         second_hand=second,
         hand_shadow=float(rng.uniform(0.01, 0.04)) if rng.random() < 0.3 else 0.0,
         cap=float(rng.uniform(0.02, 0.08)) if rng.random() < 0.7 else 0.0,
