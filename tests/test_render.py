@@ -141,3 +141,35 @@ def test_turned_sets_the_share_of_turned_dials():
     assert share(0.6) > 0.3
     with pytest.raises(ValueError, match="'turned' parameter of render_clock"):
         render_clock(0, size=48, turned=1.5)
+
+
+def test_counterweights_and_hand_widths_vary_but_stay_readable():
+    styles = [sample_style(np.random.default_rng(i)) for i in range(400)]
+    minute = [s.minute_hand for s in styles]
+    # long counterweights and paddle-shaped ones both occur, and hour hands thinner than minute hands
+    assert sum(h.tail > 0.3 for h in minute) > 20
+    assert sum(h.tail_width > 1 for h in minute) > 40
+    assert 20 < sum(s.hour_hand.width < s.minute_hand.width for s in styles) < 120
+    # a tail never outgrows the hour hand: it must not pass for a second hour hand
+    assert all(s.minute_hand.tail <= 0.7 * s.hour_hand.length + 1e-9 for s in styles)
+    assert all(s.hour_hand.tail <= 0.7 * s.hour_hand.length + 1e-9 for s in styles)
+
+
+def test_paddle_counterweight_is_drawn_behind_the_centre():
+    """A paddle tail (tail_width > 1) is wider than the shaft, behind the centre, opposite the tip."""
+    def minute_pixels_behind(tail_width):
+        style = sample_style(np.random.default_rng(1)).with_hands_only(RED, BLUE)
+        style.hour_hand.width, style.minute_hand.width = 0.03, 0.02
+        style.minute_hand.tail, style.minute_hand.tail_width = 0.4, tail_width
+        style.hour_hand.tail = 0.0
+        s = render_clock(1, size=256, time=ClockTime(3, 0), style=style, effects=False, background=(255, 255, 255),
+                         camera=Camera(radius=256 * 0.45, cx=128, cy=128))
+        # at 3:00 the minute hand points up; its tail lies below the centre, 75% of the way out
+        c = np.array(s.center)
+        tail_end = c - (np.array(s.tips["minute"]) - c) / np.linalg.norm(np.array(s.tips["minute"]) - c) * 0.34 * 0.45 * 256
+        x, y = int(round(tail_end[0])), int(round(tail_end[1]))
+        row = np.asarray(s.image)[y, x - 15:x + 16].astype(int)
+        return int((np.abs(row - np.array(BLUE)).sum(1) < 90).sum())
+
+    plain, paddle = minute_pixels_behind(1.0), minute_pixels_behind(2.5)
+    assert plain >= 1 and paddle >= 2 * plain
