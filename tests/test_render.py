@@ -173,3 +173,10 @@ def test_paddle_counterweight_is_drawn_behind_the_centre():
 
     plain, paddle = minute_pixels_behind(1.0), minute_pixels_behind(2.5)
     assert plain >= 1 and paddle >= 2 * plain
+
+
+def test_second_hands_can_carry_a_counterweight():
+    seconds = [s.second_hand for s in (sample_style(np.random.default_rng(i)) for i in range(400)) if s.second_hand]
+    paddles = [h for h in seconds if h.tail_width > 1]
+    assert 30 < len(paddles) < len(seconds) / 2
+    assert all(0.15 <= h.tail <= 0.35 and h.tail_width * h.width >= 0.015 for h in paddles)
