@@ -46,9 +46,13 @@ def test_read_returns_the_reading(client, reader):
     r = client.post("/api/v1/read", files={"file": ("c.jpg", data, "image/jpeg")})
     assert r.status_code == 200
     body = r.json()
-    expect = reader.read(data)
+    # the service's default pipeline is read_all(locate="auto"), answering with the most confident clock
+    expect = max(reader.read_all(data, locate="auto"), key=lambda x: x.confidence)
     assert body["time"] == str(expect) and body["hour"] == expect.hour and body["minute"] == expect.minute
     assert body["error"] is None and body["path"] == "c.jpg" and isinstance(body["alternatives"], list)
+    # and ?locate=never reads the whole photo, as reader.read does
+    whole = client.post("/api/v1/read?locate=never", files={"file": ("c.jpg", data, "image/jpeg")}).json()
+    assert whole["time"] == str(reader.read(data))
 
 
 @pytest.mark.parametrize("name,data,ctype,status,detail", [
