@@ -191,11 +191,11 @@ def sample_style(rng: np.random.Generator) -> ClockStyle:
     if rng.random() < 0.5:
         red = (int(rng.integers(170, 256)), int(rng.integers(0, 60)), int(rng.integers(0, 60)))
         colour = red if rng.random() < 0.65 else _hand_colour(rng, face)
-        second = HandStyle("baton", float(rng.uniform(0.75, 1.0)), float(rng.uniform(0.005, 0.012)),
-                           float(rng.uniform(0.0, 0.3)), colour)
-        if rng.random() < 0.35:  # a paddle or disc counterweight (office and station clocks), as long as a hand
-            second.tail = float(rng.uniform(0.15, 0.35))
-            second.tail_width = float(rng.uniform(3.0, 7.0))
+        length, width = float(rng.uniform(0.75, 1.0)), float(rng.uniform(0.005, 0.012))
+        tail, tail_width = float(rng.uniform(0.0, 0.3)), 1.0
+        if rng.random() < 0.35:  # a paddle counterweight (office and station clocks)
+            tail, tail_width = float(rng.uniform(0.15, 0.35)), float(rng.uniform(3.0, 7.0))
+        second = HandStyle("baton", length, width, tail, colour, tail_width=tail_width)
 
     return ClockStyle(
         shape=shape,
