@@ -181,6 +181,7 @@ def sample_style(rng: np.random.Generator) -> ClockStyle:
     # Hands: the hour hand is shorter and usually wider; sometimes nearly as long as the minute hand.
     minute_len = float(rng.uniform(0.62, 0.98))
     ratio = float(rng.uniform(0.5, 0.75) if rng.random() < 0.85 else rng.uniform(0.75, 0.9))
+    hour_len = minute_len * ratio
     minute_w = float(rng.uniform(0.012, 0.06))
     # usually wider than the minute hand, sometimes thinner (then only its length tells them apart)
     hour_w = float(minute_w * (rng.uniform(1.0, 1.9) if rng.random() < 0.85 else rng.uniform(0.6, 1.0)))
@@ -217,8 +218,8 @@ def sample_style(rng: np.random.Generator) -> ClockStyle:
         numeral_rotated=bool(rng.random() < 0.15),
         numeral_colour=ink if rng.random() < 0.8 else _hand_colour(rng, face),
         font=str(rng.choice(fonts)) if fonts else None,
-        hour_hand=_hand(rng, minute_len * ratio, hour_w, hand_colour, shape_h, 0.7 * minute_len * ratio),
-        minute_hand=_hand(rng, minute_len, minute_w, hand_colour, shape_m, 0.7 * minute_len * ratio),
+        hour_hand=_hand(rng, hour_len, hour_w, hand_colour, shape_h, max_tail=0.7 * hour_len),
+        minute_hand=_hand(rng, minute_len, minute_w, hand_colour, shape_m, max_tail=0.7 * hour_len),
         second_hand=second,
         hand_shadow=float(rng.uniform(0.01, 0.04)) if rng.random() < 0.3 else 0.0,
         cap=float(rng.uniform(0.02, 0.08)) if rng.random() < 0.7 else 0.0,
