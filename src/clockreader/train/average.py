@@ -35,10 +35,8 @@ def average_runs(checkpoints: list[str | Path], out: str | Path, command: str | 
         if (s.arch, s.head, s.input_size, s.resize) != shape:
             raise ModelError(f"{p}: {s.arch}/{s.head} at {s.input_size} px ({s.resize}) cannot be averaged with "
                              f"{paths[0]}: {shape[0]}/{shape[1]} at {shape[2]} px ({shape[3]})")
-    avg = None
+    avg = AveragedModel(runs[0][0], use_buffers=True)
     for net, _ in runs:
-        if avg is None:
-            avg = AveragedModel(net, use_buffers=True)
         avg.update_parameters(net)
     spec = ModelSpec(**{**specs[0].__dict__, "metrics": {}, "sha256": None, "training": {
         "command": command or "average_runs", "commit": _git_commit(),
