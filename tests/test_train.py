@@ -195,3 +195,45 @@ def test_average_is_the_mean_of_the_runs_and_records_them(tiny_model, tmp_path):
         average_runs([a, other / "model.safetensors"], tmp_path / "avg2")
     with pytest.raises(ValueError, match="two or more"):
         average_runs([a], tmp_path / "avg3")
+
+
+@pytest.mark.parametrize("which", ["tiny", "bundled"])
+def test_fine_tune_from_an_exported_onnx_model(which, tiny_model, tmp_path):
+    """An exported model (the bundled one too) loads back into torch to be fine-tuned: the export folded
+    each BatchNorm into its conv, and the rebuilt net computes the ONNX model's logits in eval mode, with
+    BatchNorm statistics that are those of the calibration clocks (so training mode starts close)."""
+    import onnxruntime as ort
+
+    from clockreader.spec import ModelSpec
+    from clockreader.train.model import calibration_clocks, load_onnx_weights, load_run
+
+    from clockreader.runtime.reader import DEFAULT_MODEL
+
+    path = tiny_model / "model.onnx" if which == "tiny" else DEFAULT_MODEL
+    spec = ModelSpec.load(path.with_suffix(".json")) if which == "bundled" else ModelSpec.load(tiny_model / "model.json")
+    size = spec.input_size
+    calib = calibration_clocks(size, n=8)
+    net = load_onnx_weights(ClockNet(spec.arch, head=spec.head, size=size), path, calib)
+    x = calibration_clocks(size, n=4, seed=5).numpy()
+    with torch.no_grad():
+        ref = net.eval()(torch.from_numpy(x)).numpy()
+    got = ort.InferenceSession(str(path)).run(None, {"image": x})[0]
+    assert np.abs(ref - got).max() < 1e-3
+    bn = next(m for m in net.modules() if isinstance(m, torch.nn.BatchNorm2d))
+    assert float(bn.running_var.mean()) != pytest.approx(1.0, abs=1e-2)  # measured, not left at the identity
+    if which == "bundled":  # `clockreader average` and `--pretrained` take it by path, with its spec beside it
+        model, loaded = load_run(path)
+        assert loaded.arch == spec.arch and isinstance(model, ClockNet)
+
+
+def test_onnx_that_does_not_fit_is_refused(tiny_model, tmp_path):
+    from clockreader.train.model import calibration_clocks, load_onnx_weights
+
+    with pytest.raises(ModelError, match="convolutions for"):
+        load_onnx_weights(ClockNet("tf_efficientnet_lite0", size=64), tiny_model / "model.onnx", calibration_clocks(64, n=2))
+    bad = tmp_path / "bad.onnx"
+    bad.write_bytes(b"not onnx at all")
+    with pytest.raises(ModelError, match="bad.onnx: unreadable ONNX model"):
+        load_onnx_weights(ClockNet("resnet10t", size=64), bad, calibration_clocks(64, n=2))
+    with pytest.raises(ModelError, match="ONNX model not found"):
+        create_clock_model("resnet10t", str(tmp_path / "missing.onnx"), size=64)

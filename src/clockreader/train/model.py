@@ -121,11 +121,106 @@ def load_state_file(path: str | Path) -> dict:
     return sd
 
 
+def _conv_bn_pairs(model: nn.Module) -> list[tuple[str, nn.Conv2d, nn.BatchNorm2d | None]]:
+    """Each Conv2d in module order with the BatchNorm2d that follows it (None where the next conv or the
+    end comes first). timm's EfficientNets register modules in the order they run."""
+    mods = list(model.named_modules())
+    pairs = []
+    for i, (name, mod) in enumerate(mods):
+        if isinstance(mod, nn.Conv2d):
+            bn = None
+            for _, nxt in mods[i + 1:]:
+                if isinstance(nxt, nn.Conv2d):
+                    break
+                if isinstance(nxt, nn.BatchNorm2d):
+                    bn = nxt
+                    break
+            pairs.append((name, mod, bn))
+    return pairs
+
+
+def load_onnx_weights(model: ClockNet, path: str | Path, calibration: torch.Tensor) -> ClockNet:
+    """Load an exported clockreader ONNX model (e.g. the bundled one) into ``model`` to fine-tune it.
+
+    The export folds every BatchNorm into the conv before it (W' = W*g/s, b' = beta - g*m/s), so the
+    original split cannot be recovered. We load W' into the conv and rebuild each BatchNorm so that it
+    is exact in eval mode and right in train mode too: its running statistics are measured on
+    ``calibration`` (a normalised batch of clocks, N x 3 x S x S) as the mean m and variance v of the
+    conv's output, with weight sqrt(v + eps) and bias m + b'. Then BN(W'x) = W'x + b' in eval, and in
+    training the batch statistics start where the running ones are. No pickle is read: ONNX is protobuf.
+    """
+    import onnx
+    from onnx import numpy_helper
+
+    path = Path(path)
+    try:
+        graph = onnx.load(str(path)).graph
+    except Exception as e:  # noqa: BLE001 - protobuf decoding errors come in many types
+        raise ModelError(f"{path}: unreadable ONNX model ({type(e).__name__})") from None
+    inits = {t.name: t for t in graph.initializer}
+    nodes = [n for n in graph.node if n.op_type == "Conv"]
+    pairs = _conv_bn_pairs(model)
+    if len(nodes) != len(pairs):
+        raise ModelError(f"{path}: {len(nodes)} convolutions for {len(pairs)} in {model.backbone.__class__.__name__}; is the arch the one it was trained with?")
+    folded = []
+    for node, (name, conv, bn) in zip(nodes, pairs):
+        w = torch.from_numpy(numpy_helper.to_array(inits[node.input[1]]).copy())
+        b = torch.from_numpy(numpy_helper.to_array(inits[node.input[2]]).copy()) if len(node.input) > 2 else None
+        seg, last = node.name.rsplit("/", 2)[-2], name.rsplit(".", 1)[-1]  # "/backbone/.../conv_dw/Conv"
+        if tuple(w.shape) != tuple(conv.weight.shape) or not (seg == last or seg.endswith("." + last)):
+            raise ModelError(f"{path}: convolution {node.name} {tuple(w.shape)} does not fit {name} {tuple(conv.weight.shape)}")
+        with torch.no_grad():
+            conv.weight.copy_(w)
+            if bn is None:
+                if conv.bias is not None and b is not None:
+                    conv.bias.copy_(b)
+                continue
+            bias = b if b is not None else torch.zeros(w.shape[0])
+            bn.running_mean.zero_(), bn.running_var.fill_(1.0 - bn.eps), bn.weight.fill_(1.0), bn.bias.copy_(bias)
+        folded.append((conv, bn, bias))
+    head = {k: torch.from_numpy(numpy_helper.to_array(inits[k]).copy()) for k in ("head.weight", "head.bias") if k in inits}
+    if len(head) != 2 or not isinstance(model.head, nn.Linear) or head["head.weight"].shape != model.head.weight.shape:
+        raise ModelError(f"{path}: no pooled head (head.weight, head.bias) of shape {tuple(model.head.weight.shape)}; only --head pool models load from ONNX")
+    model.head.load_state_dict({k.split(".", 1)[1]: v for k, v in head.items()})
+    # now eval mode computes the exported function; measure each conv's output statistics on clocks
+    stats: dict[nn.Conv2d, list[torch.Tensor]] = {}
+
+    def record(conv, _inp, out):
+        stats[conv] = [out.mean((0, 2, 3)), out.var((0, 2, 3), unbiased=False)]
+
+    hooks = [conv.register_forward_hook(record) for conv, _, _ in folded]
+    model.eval()
+    with torch.no_grad():
+        model(calibration)
+    for h in hooks:
+        h.remove()
+    with torch.no_grad():
+        for conv, bn, bias in folded:
+            mean, var = stats[conv]
+            bn.running_mean.copy_(mean), bn.running_var.copy_(var)
+            bn.weight.copy_((var + bn.eps).sqrt()), bn.bias.copy_(mean + bias)
+    model.train()
+    log.info("loaded %s: %d folded conv/BatchNorm pairs rebuilt on %d clocks", path, len(folded), len(calibration))
+    return model
+
+
+def calibration_clocks(size: int, n: int = 96, seed: int = 12_345) -> torch.Tensor:
+    """A normalised batch of rendered clocks (for :func:`load_onnx_weights`)."""
+    from ..spec import IMAGENET_MEAN, IMAGENET_STD
+    from .data import SyntheticClocks
+
+    ds = SyntheticClocks(n, size, seed=seed)
+    x = torch.stack([ds[i][0].as_subclass(torch.Tensor) for i in range(n)])
+    mean, std = torch.tensor(IMAGENET_MEAN).view(1, 3, 1, 1), torch.tensor(IMAGENET_STD).view(1, 3, 1, 1)
+    return (x - mean) / std
+
+
 def create_clock_model(arch: str = "tf_efficientnet_lite0", pretrained: str | None = LITE0, drop_rate: float = 0.2,
                        head: str = "pool", size: int = 128) -> ClockNet:
     """Build a :class:`ClockNet`. ``pretrained``: None (random init), ``lite0-imagenet``, ``hub`` or a path.
 
-    A path may hold a whole ClockNet (``backbone.*``/``head.*`` keys) or a timm backbone checkpoint.
+    A path may hold a whole ClockNet (``backbone.*``/``head.*`` keys), a timm backbone checkpoint, or an
+    exported clockreader ``.onnx`` model such as the bundled one (see :func:`load_onnx_weights`).
     """
     model = ClockNet(arch, drop_rate, head, size)
     if pretrained is None or pretrained == "none":
@@ -145,6 +240,10 @@ def create_clock_model(arch: str = "tf_efficientnet_lite0", pretrained: str | No
             ) from None
         model.backbone.load_state_dict(hub.state_dict())
         return model
+    if Path(pretrained).suffix == ".onnx":
+        if not Path(pretrained).is_file():
+            raise ModelError(f"{pretrained}: ONNX model not found")
+        return load_onnx_weights(model, pretrained, calibration_clocks(size))
     sd = load_state_file(pretrained)
     if any(k.startswith("backbone.") for k in sd):
         own = model.state_dict()  # a ClockNet checkpoint: take the tensors that fit (another head may not)
@@ -159,9 +258,12 @@ def create_clock_model(arch: str = "tf_efficientnet_lite0", pretrained: str | No
 
 
 def load_run(path: str | Path) -> tuple[ClockNet, ModelSpec]:
-    """A trained run's network (``model.safetensors``) built from the spec beside it (``model.json``)."""
+    """A trained run's network (``model.safetensors``, or an exported ``.onnx``) built from the spec beside
+    it (``model.json``)."""
     path = Path(path)
     spec = ModelSpec.load(path.with_suffix(".json"))
+    if path.suffix == ".onnx":  # an exported model, the bundled one say: BatchNorms rebuilt (load_onnx_weights)
+        return create_clock_model(spec.arch, str(path), head=spec.head, size=spec.input_size), spec
     model = ClockNet(spec.arch, head=spec.head, size=spec.input_size)
     model.load_state_dict(load_state_file(path))
     return model, spec
