@@ -143,6 +143,23 @@ def test_turned_sets_the_share_of_turned_dials():
         render_clock(0, size=48, turned=1.5)
 
 
+def test_steep_sets_the_share_of_steeply_tilted_dials():
+    """`steep` (train --steep) is the share of dials seen 40-60 degrees off axis; the default stays 15%
+    (the test split is drawn with it), and a share outside [0, 1] is refused with the parameter's name."""
+    def share(steep):
+        cams = [render_clock(np.random.default_rng([5, i]), size=48, steep=steep, effects=False).camera for i in range(200)]
+        tilts = np.hypot([c.pitch for c in cams], [c.yaw for c in cams])
+        assert tilts.max() <= 60.001
+        return np.mean(tilts >= 40)
+
+    assert share(0.0) == 0.0
+    assert 0.08 < share(0.15) < 0.23
+    assert 0.5 < share(0.6) < 0.7
+    assert share(1.0) == 1.0
+    with pytest.raises(ValueError, match="'steep' parameter of render_clock"):
+        render_clock(0, size=48, steep=-0.1)
+
+
 def test_counterweights_and_hand_widths_vary_but_stay_readable():
     styles = [sample_style(np.random.default_rng(i)) for i in range(400)]
     minute = [s.minute_hand for s in styles]

@@ -26,16 +26,16 @@ class SyntheticClocks(Dataset):
     """
 
     def __init__(self, length: int, size: int = 128, seed: int = 0, resize: str = "squish",
-                 full_rotation: bool = False, split_idx: int = 0, turned: float = 0.1):
+                 full_rotation: bool = False, split_idx: int = 0, turned: float = 0.1, steep: float = 0.15):
         self.length, self.size, self.seed, self.resize = length, size, seed, resize
-        self.full_rotation, self.split_idx, self.epoch, self.turned = full_rotation, split_idx, 0, turned
+        self.full_rotation, self.split_idx, self.epoch, self.turned, self.steep = full_rotation, split_idx, 0, turned, steep
 
     def __len__(self) -> int:
         return self.length
 
     def __getitem__(self, i: int):
         rng = np.random.default_rng([self.seed, self.epoch, int(i)])
-        s = render_clock(rng, size=self.size, full_rotation=self.full_rotation, turned=self.turned)
+        s = render_clock(rng, size=self.size, full_rotation=self.full_rotation, turned=self.turned, steep=self.steep)
         img = resize_for_model(s.image, self.size, self.resize)
         return TensorImage(torch.from_numpy(to_unit_array(img))), torch.tensor(s.time.minutes, dtype=torch.float32)
 

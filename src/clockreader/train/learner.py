@@ -62,6 +62,7 @@ class TrainConfig:
     bf16: bool = False                 # bf16 autocast (CPU: measured slower than channels_last fp32)
     full_rotation: bool = False        # rotate clocks through the full circle (not only +-20 degrees)
     turned: float = 0.1                # share of training dials turned round (only those whose numerals or text show which way is up)
+    steep: float = 0.15                # share of training dials seen 40-60 degrees off axis
     out: str = "runs/model"
     resume: bool = False
     extra: dict = field(default_factory=dict)
@@ -192,7 +193,8 @@ def create_dataloaders(cfg: TrainConfig, device: torch.device) -> DataLoaders:
     parts = []
     for src in cfg.data:
         if src == "synthetic":
-            parts.append(SyntheticClocks(cfg.epoch_size, cfg.size, cfg.seed, cfg.resize, cfg.full_rotation, split_idx=0, turned=cfg.turned))
+            parts.append(SyntheticClocks(cfg.epoch_size, cfg.size, cfg.seed, cfg.resize, cfg.full_rotation, split_idx=0,
+                                         turned=cfg.turned, steep=cfg.steep))
         else:
             items = [it for it in read_dataset(src) if it.extra.get("split", "train") == "train"]
             if not items:
