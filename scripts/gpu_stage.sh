@@ -13,6 +13,9 @@
 # .gpu/v8 a copy of runs/v8's model.safetensors and model.json):
 #   python3 -m pip install -q --no-index --no-deps --target /tmp/site .whl/*.whl && export PYTHONPATH=/tmp/site:src
 #   bash scripts/gpu_stage.sh .gpu/v8/model.safetensors $OUT 400 --size 160 --bs 256 --lr 2e-3 --seed 7
+# FROM may also be an exported .onnx (see `clockreader train --pretrained`): stage 13 started from the bundled
+# model itself, so no checkpoint had to be carried (carry [".whl"] only):
+#   bash scripts/gpu_stage.sh src/clockreader/runtime/weights/clockreader-default.onnx $OUT 470 --size 160 --bs 256 --lr 1.5e-3 --turned 0.3 --seed 11
 set -uo pipefail
 from=$1 out=$2 budget=$3; shift 3
 mkdir -p "$out"
