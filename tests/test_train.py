@@ -213,7 +213,12 @@ def test_fine_tune_from_an_exported_onnx_model(which, tiny_model, tmp_path):
     spec = ModelSpec.load(path.with_suffix(".json")) if which == "bundled" else ModelSpec.load(tiny_model / "model.json")
     size = spec.input_size
     calib = calibration_clocks(size, n=8)
-    net = load_onnx_weights(ClockNet(spec.arch, head=spec.head, size=size), path, calib)
+    net = ClockNet(spec.arch, head=spec.head, size=size)
+    conv = next(m for m in net.modules() if isinstance(m, torch.nn.Conv2d))
+    init_norms = conv.weight.detach().flatten(1).norm(dim=1).clone()
+    load_onnx_weights(net, path, calib)
+    # each channel keeps the norm of a fresh one (Adam's steps stay small relative to the weights)
+    assert torch.allclose(conv.weight.flatten(1).norm(dim=1), init_norms, rtol=1e-4)
     x = calibration_clocks(size, n=4, seed=5).numpy()
     with torch.no_grad():
         ref = net.eval()(torch.from_numpy(x)).numpy()
