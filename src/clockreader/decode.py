@@ -51,8 +51,10 @@ def decode(logits: np.ndarray, top_k: int = 3, min_separation: int = 3) -> tuple
     conf = np.empty(n)
     alts = np.zeros((n, max(top_k - 1, 0), 2))
     for i in range(n):
-        # rank by the +-1-minute mass: the reading most likely to be right to the minute
-        order = np.argsort(-pw[i])
+        # rank by the +-1-minute mass: the reading most likely to be right to the minute; masses equal to
+        # 1e-9 (a sum's rounding) go to the minute with more mass of its own, not to whatever order the
+        # platform's sort leaves ties in (numpy's AVX-512 argsort and its fallback differ)
+        order = np.lexsort((-p[i], -np.round(pw[i], 9)))
         chosen: list[int] = []
         for t in order:
             if all(circular_diff(t, c) >= min_separation for c in chosen):
