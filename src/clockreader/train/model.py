@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
+import numpy as np
 import timm
 import torch
 from torch import nn
@@ -216,13 +217,13 @@ def load_onnx_weights(model: ClockNet, path: str | Path, calibration: torch.Tens
 
 def calibration_clocks(size: int, n: int = 96, seed: int = 12_345) -> torch.Tensor:
     """A normalised batch of rendered clocks (for :func:`load_onnx_weights`)."""
+    from ..preprocess import normalize
     from ..spec import IMAGENET_MEAN, IMAGENET_STD
     from .data import SyntheticClocks
 
     ds = SyntheticClocks(n, size, seed=seed)
-    x = torch.stack([ds[i][0].as_subclass(torch.Tensor) for i in range(n)])
-    mean, std = torch.tensor(IMAGENET_MEAN).view(1, 3, 1, 1), torch.tensor(IMAGENET_STD).view(1, 3, 1, 1)
-    return (x - mean) / std
+    x = np.stack([ds[i][0].numpy() for i in range(n)])
+    return torch.from_numpy(normalize(x, IMAGENET_MEAN, IMAGENET_STD))
 
 
 def create_clock_model(arch: str = "tf_efficientnet_lite0", pretrained: str | None = LITE0, drop_rate: float = 0.2,
