@@ -8,7 +8,7 @@ import pytest
 
 from clockreader.errors import DatasetError
 from clockreader.evaluate import format_table, load_test_set, run_test, write_report
-from clockreader.render.dataset import write_time_layout
+from clockreader.render.dataset import synthetic_test_clocks, write_time_layout
 
 
 def _cli(*args, timeout=300):
@@ -26,6 +26,21 @@ def test_synthetic_source_is_stratified_and_deterministic():
     kinds = [it.extra["kind"] for it in a]
     assert set(kinds) == {"synthetic-upright", "synthetic-steep-tilt", "synthetic-turned"}
     assert kinds.count("synthetic-upright") > 72 and kinds.count("synthetic-turned") < 30
+
+
+def test_synthetic_source_renders_the_same_scenes_at_another_size():
+    small, large = load_test_set("synthetic:12:7"), load_test_set("synthetic:12:7:256")
+    assert [it.load().size for it in small] == [(160, 160)] * 12
+    assert [it.load().size for it in large] == [(256, 256)] * 12
+    # the same times and the same kinds of view: only the pixel count differs
+    assert [it.time for it in small] == [it.time for it in large]
+    assert [it.extra["kind"] for it in small] == [it.extra["kind"] for it in large]
+    # the same dial seen the same way, at another scale (backgrounds and noise may be drawn differently)
+    for a, b in zip(synthetic_test_clocks(12, 7), synthetic_test_clocks(12, 7, 256)):
+        assert a.style == b.style and a.camera.roll == b.camera.roll
+        assert a.camera.radius / 160 == pytest.approx(b.camera.radius / 256)
+    with pytest.raises(DatasetError, match="SIZE must be in"):
+        load_test_set("synthetic:12:7:16")
 
 
 def test_cli_test_writes_report_and_json(tiny_model, tmp_path):

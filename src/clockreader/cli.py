@@ -230,7 +230,7 @@ def build_parser() -> argparse.ArgumentParser:
     pv.set_defaults(func=cmd_preview)
 
     te = sub.add_parser("test", help="score a model on a labelled set (the seed's and the field's metrics)")
-    te.add_argument("dataset", help="dataset folder or CSV, or synthetic:N:SEED (e.g. synthetic:1440:2024)")
+    te.add_argument("dataset", help="dataset folder or CSV, or synthetic:N:SEED[:SIZE] (e.g. synthetic:1440:2024; SIZE: render size, default 160 px)")
     te.add_argument("--model", help="model.onnx or model.safetensors (default: the bundled model)")
     te.add_argument("--tolerance", type=int, default=1, help="minute tolerance for a right minute hand (default 1)")
     te.add_argument("--json", help="write every figure and reading to this JSON file")

@@ -2,7 +2,10 @@
 
 Sources: a dataset path that :func:`clockreader.datasets.read_dataset` reads (e.g. ``real-clocks``,
 a Kaggle TIME folder, of which the ``test`` split is used when present), or ``synthetic:N:SEED`` for N
-freshly rendered clocks (the standard synthetic test split is ``synthetic:1440:2024``).
+freshly rendered clocks (the standard synthetic test split is ``synthetic:1440:2024``), rendered at 160 px
+unless ``synthetic:N:SEED:SIZE`` says otherwise: the same dials, times and views drawn at SIZE px (the
+background crops and noise may differ), so a model whose input
+is larger than 160 px is not handed upsampled pixels (``synthetic:1440:2024:256``).
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from .errors import ClockReaderError, DatasetError
 from .metrics import abs_error, evaluate, seed_report
 from .time import ClockTime
 
-_SYNTH = re.compile(r"^synthetic:(\d+)(?::(\d+))?$")
+_SYNTH = re.compile(r"^synthetic:(\d+)(?::(\d+)(?::(\d+))?)?$")
 
 
 @dataclass
@@ -47,18 +50,20 @@ def load_test_set(source: str) -> list[TestItem]:
     """The labelled images of ``source`` (see module docstring)."""
     m = _SYNTH.match(source)
     if m:
-        n, seed = int(m.group(1)), int(m.group(2) or 2024)
+        n, seed, size = int(m.group(1)), int(m.group(2) or 2024), int(m.group(3) or 160)
         if not 1 <= n <= 100_000:
             raise DatasetError(f"{source}: N must be in [1, 100000]")
+        if not 64 <= size <= 1024:
+            raise DatasetError(f"{source}: SIZE must be in [64, 1024] pixels")
         from .render.dataset import synthetic_test_clocks
 
         items = []
-        for i, s in enumerate(synthetic_test_clocks(n, seed)):
+        for i, s in enumerate(synthetic_test_clocks(n, seed, size)):
             items.append(TestItem(f"synthetic-{seed}-{i:05d}", ClockTime(s.time.hour, s.time.minute), (lambda im=s.image: im),
                                   {"kind": synthetic_kind(s)}))
         return items
     if source.startswith("synthetic"):
-        raise DatasetError(f"{source}: write synthetic:N or synthetic:N:SEED, e.g. synthetic:1440:2024")
+        raise DatasetError(f"{source}: write synthetic:N, synthetic:N:SEED or synthetic:N:SEED:SIZE, e.g. synthetic:1440:2024")
     items = read_dataset(source)
     if any(it.extra.get("split") == "test" for it in items):
         items = [it for it in items if it.extra.get("split") == "test"]
