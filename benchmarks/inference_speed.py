@@ -3,9 +3,13 @@
 Prints: model-only latency on one thread; end-to-end latency from a ~1 MP and a ~12 MP JPEG file;
 batch throughput on 2 threads; peak memory (max RSS) of `clockreader read` on 100 images.
 
-    python benchmarks/inference_speed.py
+    python benchmarks/inference_speed.py [--model OTHER.onnx]
+
+``--model`` measures another reader (an earlier bundled model, say) on the same machine, since figures
+from different machines do not compare.
 """
 
+import argparse
 import os
 import resource
 import statistics
@@ -31,7 +35,7 @@ def timeit(fn, n):
     return 1000 * statistics.median(ts)
 
 
-def peak_memory(tmp: Path) -> None:
+def peak_memory(tmp: Path, model: str | None) -> None:
     """Max RSS of `clockreader read` on 100 images, measured before this process loads any model (a
     forked child starts as a copy of its parent, which would count towards its peak)."""
     folder = tmp / "hundred"
@@ -40,17 +44,21 @@ def peak_memory(tmp: Path) -> None:
         render_clock(seed=i, size=256).image.save(folder / f"{i}.jpg")
     for locate in ("never", "auto"):
         t = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "clockreader", "read", str(folder), "--locate", locate], check=True,
-                       capture_output=True)
+        extra = ["--model", model] if model else []
+        subprocess.run([sys.executable, "-m", "clockreader", "read", str(folder), "--locate", locate, *extra],
+                       check=True, capture_output=True)
         dt = time.perf_counter() - t
         peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
         print(f"clockreader read, 100 images, --locate {locate:<5}: {dt:5.2f} s in all, peak memory so far {peak:.0f} MB")
 
 
 def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--model", help="reader .onnx to measure (default: the bundled one)")
+    model = ap.parse_args().model
     tmp = Path(tempfile.mkdtemp())
-    peak_memory(tmp)
-    r1 = load_reader(threads=1)
+    peak_memory(tmp, model)
+    r1 = load_reader(model, threads=1)
     size = r1.spec.input_size
     x = np.random.default_rng(0).normal(size=(1, 3, size, size)).astype(np.float32)
     print(f"model: {r1.path.name} ({r1.path.stat().st_size / 1e6:.1f} MB), {r1.spec.arch} at {size} px")
@@ -60,7 +68,7 @@ def main():
         render_clock(seed=3, size=512).image.resize(side).save(p, quality=90)
         print(f"end to end, {mp:>2} MP JPEG, 1 thread: {timeit(lambda: r1.read(p), 20):7.2f} ms / image"
               f"   (with the locator: {timeit(lambda: r1.read_all(p, locate='always'), 20):7.2f} ms)")
-    r2 = load_reader(threads=2)
+    r2 = load_reader(model, threads=2)
     xb = np.repeat(x, 32, 0)
     ms = timeit(lambda: r2.logits(xb), 10)
     print(f"batch of 32, 2 threads:          {32000 / ms:7.0f} images/s (model only)")
