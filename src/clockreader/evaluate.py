@@ -4,8 +4,8 @@ Sources: a dataset path that :func:`clockreader.datasets.read_dataset` reads (e.
 a Kaggle TIME folder, of which the ``test`` split is used when present), or ``synthetic:N:SEED`` for N
 freshly rendered clocks (the standard synthetic test split is ``synthetic:1440:2024``), rendered at 160 px
 unless ``synthetic:N:SEED:SIZE`` says otherwise: the same dials, times and views drawn at SIZE px (the
-background crops and noise may differ), so a model whose input
-is larger than 160 px is not handed upsampled pixels (``synthetic:1440:2024:256``).
+background crops and noise may differ), so a model whose input is larger than 160 px is not handed
+upsampled pixels (``synthetic:1440:2024:256``).
 """
 
 from __future__ import annotations
