@@ -50,12 +50,13 @@ def load_test_set(source: str) -> list[TestItem]:
     """The labelled images of ``source`` (see module docstring)."""
     m = _SYNTH.match(source)
     if m:
-        n, seed, size = int(m.group(1)), int(m.group(2) or 2024), int(m.group(3) or 160)
+        from .render.dataset import TEST_RENDER_SIZE, synthetic_test_clocks
+
+        n, seed, size = int(m.group(1)), int(m.group(2) or 2024), int(m.group(3) or TEST_RENDER_SIZE)
         if not 1 <= n <= 100_000:
             raise DatasetError(f"{source}: N must be in [1, 100000]")
         if not 64 <= size <= 1024:
             raise DatasetError(f"{source}: SIZE must be in [64, 1024] pixels")
-        from .render.dataset import synthetic_test_clocks
 
         items = []
         for i, s in enumerate(synthetic_test_clocks(n, seed, size)):

@@ -19,9 +19,10 @@ from ..time import CLASS_NAMES_144, ClockTime
 from .scene import RenderedClock, render_clock
 
 SPLITS = ("train", "valid", "test")
+TEST_RENDER_SIZE = 160  # pixels of the standard synthetic test split (``synthetic:N:SEED``)
 
 
-def synthetic_test_clocks(n: int, seed: int, size: int = 160) -> Iterator[RenderedClock]:
+def synthetic_test_clocks(n: int, seed: int, size: int = TEST_RENDER_SIZE) -> Iterator[RenderedClock]:
     """``n`` clocks with times spread evenly over 12 hours (``synthetic:1440:2024`` gives 10 per
     5-minute class), clock i seeded by (seed, i)."""
     for i in range(n):

@@ -189,7 +189,7 @@ def load_onnx_weights(model: ClockNet, path: str | Path, calibration: torch.Tens
             bn.running_mean.zero_(), bn.running_var.fill_(1.0 - bn.eps), bn.bias.copy_(bias)
             bn.weight.copy_(1.0 / k)  # BN(kW'x) = W'x + b' until measured
         folded.append((conv, bn, bias, k))
-    head = {k: torch.from_numpy(numpy_helper.to_array(inits[k]).copy()) for k in ("head.weight", "head.bias") if k in inits}
+    head = {key: torch.from_numpy(numpy_helper.to_array(inits[key]).copy()) for key in ("head.weight", "head.bias") if key in inits}
     if len(head) != 2 or not isinstance(model.head, nn.Linear) or head["head.weight"].shape != model.head.weight.shape:
         raise ModelError(f"{path}: no pooled head (head.weight, head.bias) of shape {tuple(model.head.weight.shape)}; only --head pool models load from ONNX")
     model.head.load_state_dict({k.split(".", 1)[1]: v for k, v in head.items()})
