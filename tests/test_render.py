@@ -197,3 +197,31 @@ def test_second_hands_can_carry_a_counterweight():
     paddles = [h for h in seconds if h.tail_width > 1]
     assert 30 < len(paddles) < len(seconds) / 2
     assert all(0.15 <= h.tail <= 0.35 and h.tail_width * h.width >= 0.015 for h in paddles)
+
+
+@pytest.mark.parametrize("shape", ["round", "rounded", "octagon", "square"])
+def test_case_side_shows_only_when_the_dial_is_tilted(shape):
+    """A deep case adds a shaded side wall outside the dial's outline when seen off axis, none head-on,
+    and leaves the truth (box, centre, tips) untouched."""
+    def render(depth, pitch):
+        style = sample_style(np.random.default_rng(3))
+        style.shape, style.depth, style.case_colour, style.wall_shadow = shape, depth, (200, 30, 30), 0.0
+        cam = Camera(radius=70, cx=128, cy=128, pitch=pitch, yaw=0.0)
+        return render_clock(3, size=256, time=ClockTime(4, 20), style=style, camera=cam, effects=False,
+                            background=(255, 255, 255))
+
+    for pitch in (0.0, 40.0):
+        flat, deep = render(0.0, pitch), render(0.3, pitch)
+        assert deep.box == flat.box and deep.center == flat.center
+        assert all(np.allclose(deep.tips[k], flat.tips[k]) for k in ("hour", "minute"))
+        changed = np.abs(np.asarray(deep.image, int) - np.asarray(flat.image, int)).sum(2) > 30
+        ys, xs = np.nonzero(changed)
+        x0, y0, x1, y1 = flat.box
+        beyond = (ys < y0 - 2) | (ys > y1 + 2) | (xs < x0 - 2) | (xs > x1 + 2)
+        if pitch == 0.0:
+            assert beyond.sum() == 0  # head-on, the face hides its own case (but for its blended edge)
+        else:
+            # seen from below or above, a crescent of case wall (its colour, shaded) lies beyond the face
+            assert changed.sum() > 1000 and beyond.sum() > 150
+            px = np.asarray(deep.image, int)[ys[beyond], xs[beyond]]
+            assert (px[:, 0] > 2 * px[:, 1]).mean() > 0.9  # the red case, darkened by shading

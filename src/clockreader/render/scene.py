@@ -16,11 +16,11 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
-from PIL import Image, ImageDraw, ImageFilter
+from PIL import Image, ImageChops, ImageDraw, ImageFilter
 
 from ..errors import InvalidTimeError
 from ..time import ClockTime
-from .draw import OUTER, draw_clock
+from .draw import OUTER, _shape_points, draw_clock
 from .style import ClockStyle, sample_style
 
 
@@ -102,15 +102,20 @@ def _rotation(pitch: float, yaw: float, roll: float) -> np.ndarray:
     return rz @ rx @ ry
 
 
+def project(cam: Camera, points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Pinhole projection of (N, 3) points in the clock's frame (outer radii; x right, y down on the dial,
+    z behind it) -> (N, 2) output pixels and (N,) depths from the camera."""
+    p = points @ _rotation(cam.pitch, cam.yaw, cam.roll).T + np.array([0, 0, cam.distance])
+    proj = cam.distance * p[:, :2] / p[:, 2:3]
+    return np.c_[cam.cx + cam.radius * cam.aspect * proj[:, 0], cam.cy + cam.radius * proj[:, 1]], p[:, 2]
+
+
 def camera_homography(cam: Camera, canvas_px: int) -> np.ndarray:
     """Homography from dial-canvas pixels to output pixels for a pinhole camera."""
     c = canvas_px / 2.0
     ro = OUTER * canvas_px
     src = np.array([[0, 0], [canvas_px, 0], [canvas_px, canvas_px], [0, canvas_px]], float)
-    plane = np.c_[(src - c) / ro, np.zeros(4)]
-    p = plane @ _rotation(cam.pitch, cam.yaw, cam.roll).T + np.array([0, 0, cam.distance])
-    proj = cam.distance * p[:, :2] / p[:, 2:3]
-    dst = np.c_[cam.cx + cam.radius * cam.aspect * proj[:, 0], cam.cy + cam.radius * proj[:, 1]]
+    dst, _ = project(cam, np.c_[(src - c) / ro, np.zeros(4)])
     return homography_from_points(src, dst)
 
 
@@ -318,6 +323,9 @@ def place_clock(bg: Image.Image, style: ClockStyle, time: ClockTime, camera: Cam
     inv /= inv[2, 2]
     warped = canvas.transform(bg.size, Image.PERSPECTIVE, tuple(inv.ravel()[:8]), resample=Image.BILINEAR)
     alpha = warped.getchannel("A")
+    side = _case_side(bg.size, style, camera, canvas_px) if style.depth > 0 else None
+    if side is not None:
+        alpha = ImageChops.lighter(alpha, side.getchannel("A"))  # the case casts its shadow too
     if style.wall_shadow > 0:
         off = int(max(1, camera.radius * 0.06))
         shadow = Image.new("L", bg.size, 0)
@@ -325,8 +333,54 @@ def place_clock(bg: Image.Image, style: ClockStyle, time: ClockTime, camera: Cam
         shadow = shadow.filter(ImageFilter.GaussianBlur(max(1.0, camera.radius * 0.05)))
         shadow = shadow.point(lambda v: int(v * style.wall_shadow))
         bg.paste((0, 0, 0), (0, 0), shadow)
-    bg.paste(warped.convert("RGB"), (0, 0), alpha)
+    if side is not None:
+        bg.paste(side.convert("RGB"), (0, 0), side.getchannel("A"))
+    bg.paste(warped.convert("RGB"), (0, 0), warped.getchannel("A"))
     return h, canvas_px, kp
+
+
+def _rim(style: ClockStyle, n: int = 64) -> np.ndarray:
+    """(M, 2) points round the dial's outer edge, clockwise on screen, in outer radii from the centre."""
+    if style.shape == "round":
+        a = np.linspace(0, 2 * math.pi, n, endpoint=False)
+        return np.c_[np.cos(a), np.sin(a)]
+    if style.shape == "rounded":  # four quarter circles of radius `corner`; the straight sides join them
+        k, q = style.corner, max(n // 4, 2)
+        arcs = []
+        for start, (sx, sy) in zip((-90, 0, 90, 180), ((1, -1), (1, 1), (-1, 1), (-1, -1))):
+            a = np.radians(np.linspace(start, start + 90, q))
+            arcs.append(np.c_[sx * (1 - k) + k * np.cos(a), sy * (1 - k) + k * np.sin(a)])
+        return np.concatenate(arcs)
+    corners = np.array(_shape_points(style.shape, 0.0, 0.0, 1.0, style.corner))
+    t = np.linspace(0, 1, max(n // len(corners), 1), endpoint=False)[:, None]
+    return np.concatenate([a + t * (b - a) for a, b in zip(corners, np.roll(corners, -1, axis=0))])
+
+
+def _case_side(size: tuple[int, int], style: ClockStyle, camera: Camera, canvas_px: int,
+               n: int = 64, supersample: int = 2) -> Image.Image | None:
+    """The side wall of the clock's case, ``style.depth`` deep behind the dial, as an RGBA layer of
+    ``size``: one shaded quad per step round the rim, farthest first (a convex case hides its own back),
+    drawn at ``supersample`` times the size and filtered down for smooth edges."""
+    rim = _rim(style, n)
+    front, zf = project(camera, np.c_[rim, np.zeros(len(rim))])
+    back, zb = project(camera, np.c_[rim, np.full(len(rim), style.depth)])
+    if not (np.isfinite(front).all() and np.isfinite(back).all()):
+        return None
+    nxt = np.roll(np.arange(len(rim)), -1)
+    order = np.argsort(-(zf + zf[nxt] + zb + zb[nxt]))  # painter's algorithm
+    edge = rim[nxt] - rim
+    normal = np.arctan2(-edge[:, 0], edge[:, 1])  # outward (the rim runs clockwise on screen)
+    light = math.radians(-110)  # light from above, a little to the left
+    layer = Image.new("RGBA", (size[0] * supersample, size[1] * supersample), (0, 0, 0, 0))
+    d = ImageDraw.Draw(layer)
+    base = np.asarray(style.case_colour, float)
+    for i in order:
+        j = nxt[i]
+        shade = 0.45 + 0.35 * (1 + math.cos(normal[i] - light)) / 2
+        col = tuple(int(v) for v in (base * shade).clip(0, 255)) + (255,)
+        quad = np.stack([front[i], front[j], back[j], back[i]]) * supersample
+        d.polygon([tuple(p) for p in quad], fill=col)
+    return layer.resize(size, Image.BOX)
 
 
 def outline_box(style: ClockStyle, h: np.ndarray, canvas_px: int, width: int, height: int) -> tuple[np.ndarray, tuple]:

@@ -94,13 +94,15 @@ class ClockStyle:
     strap: RGB | None = None            # a watch strap at 12 and 6
     strap_width: float = 0.6
     wall_shadow: float = 0.0            # drop shadow of the clock on the wall behind it
+    depth: float = 0.0                  # case depth behind the dial, in outer radii: its side shows when tilted
+    case_colour: RGB = (60, 60, 60)
 
     def with_hands_only(self, hour: RGB = (255, 0, 0), minute: RGB = (0, 0, 255)) -> "ClockStyle":
         """A plain copy with hands of pure colours and nothing else drawn (used to check the labels)."""
         return replace(
             self, bezel="none", face="solid", face_colour=(255, 255, 255), minute_ticks="none",
             hour_ticks="none", numerals="none", cap=0.0, brand=None, subdial=False, date_window=None,
-            glare=0.0, strap=None, hand_shadow=0.0, second_hand=None, wall_shadow=0.0,
+            glare=0.0, strap=None, hand_shadow=0.0, second_hand=None, wall_shadow=0.0, depth=0.0,
             hour_hand=replace(self.hour_hand, colour=hour, outline=None, shape="baton", tail=0.0),
             minute_hand=replace(self.minute_hand, colour=minute, outline=None, shape="baton", tail=0.0),
         )
@@ -232,4 +234,7 @@ def sample_style(rng: np.random.Generator) -> ClockStyle:
         strap=_colour(rng, 0, 200) if rng.random() < 0.1 else None,
         strap_width=float(rng.uniform(0.45, 0.75)),
         wall_shadow=float(rng.uniform(0.2, 0.6)) if rng.random() < 0.3 else 0.0,
+        # wall and station clocks have a case a few centimetres deep: seen off axis, its side is a crescent
+        depth=float(rng.uniform(0.06, 0.4)) if rng.random() < 0.55 else 0.0,
+        case_colour=_near(rng, bezel_colour, 25) if rng.random() < 0.75 else _colour(rng),
     )
