@@ -323,7 +323,7 @@ def place_clock(bg: Image.Image, style: ClockStyle, time: ClockTime, camera: Cam
     inv /= inv[2, 2]
     warped = canvas.transform(bg.size, Image.PERSPECTIVE, tuple(inv.ravel()[:8]), resample=Image.BILINEAR)
     alpha = warped.getchannel("A")
-    side = _case_side(bg.size, style, camera, canvas_px) if style.depth > 0 else None
+    side = _case_side(bg.size, style, camera) if style.depth > 0 else None
     if side is not None:
         alpha = ImageChops.lighter(alpha, side.getchannel("A"))  # the case casts its shadow too
     if style.wall_shadow > 0:
@@ -356,16 +356,15 @@ def _rim(style: ClockStyle, n: int = 64) -> np.ndarray:
     return np.concatenate([a + t * (b - a) for a, b in zip(corners, np.roll(corners, -1, axis=0))])
 
 
-def _case_side(size: tuple[int, int], style: ClockStyle, camera: Camera, canvas_px: int,
-               n: int = 64, supersample: int = 2) -> Image.Image | None:
+def _case_side(size: tuple[int, int], style: ClockStyle, camera: Camera, n: int = 64,
+               supersample: int = 2) -> Image.Image:
     """The side wall of the clock's case, ``style.depth`` deep behind the dial, as an RGBA layer of
     ``size``: one shaded quad per step round the rim, farthest first (a convex case hides its own back),
-    drawn at ``supersample`` times the size and filtered down for smooth edges."""
+    drawn at ``supersample`` times the size and filtered down for smooth edges. The camera stands at
+    least 2.5 radii away and tilts at most 60 degrees, so every point of the case lies in front of it."""
     rim = _rim(style, n)
     front, zf = project(camera, np.c_[rim, np.zeros(len(rim))])
     back, zb = project(camera, np.c_[rim, np.full(len(rim), style.depth)])
-    if not (np.isfinite(front).all() and np.isfinite(back).all()):
-        return None
     nxt = np.roll(np.arange(len(rim)), -1)
     order = np.argsort(-(zf + zf[nxt] + zb + zb[nxt]))  # painter's algorithm
     edge = rim[nxt] - rim
