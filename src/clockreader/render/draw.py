@@ -37,7 +37,7 @@ def _unit(angle_deg: float) -> tuple[float, float]:
     return math.sin(a), -math.cos(a)
 
 
-def _shape_points(shape: str, cx: float, cy: float, r: float, corner: float) -> list[tuple[float, float]]:
+def shape_points(shape: str, cx: float, cy: float, r: float, corner: float) -> list[tuple[float, float]]:
     """Outline polygon of a non-round dial (square, rounded square, octagon)."""
     if shape == "octagon":
         return [(cx + r * math.cos(math.radians(22.5 + 45 * k)) / math.cos(math.radians(22.5)),
@@ -53,7 +53,7 @@ def _fill_shape(draw: ImageDraw.ImageDraw, style: ClockStyle, cx: float, cy: flo
     elif style.shape == "rounded":
         draw.rounded_rectangle((cx - r, cy - r, cx + r, cy + r), radius=style.corner * r, fill=fill)
     else:
-        draw.polygon(_shape_points(style.shape, cx, cy, r, style.corner), fill=fill)
+        draw.polygon(shape_points(style.shape, cx, cy, r, style.corner), fill=fill)
 
 
 def _mix(a: RGB, b: RGB, t: float) -> RGB:

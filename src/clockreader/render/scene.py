@@ -20,7 +20,7 @@ from PIL import Image, ImageChops, ImageDraw, ImageFilter
 
 from ..errors import InvalidTimeError
 from ..time import ClockTime
-from .draw import OUTER, _shape_points, draw_clock
+from .draw import OUTER, draw_clock, shape_points
 from .style import ClockStyle, sample_style
 
 
@@ -351,7 +351,7 @@ def _rim(style: ClockStyle, n: int = 64) -> np.ndarray:
             a = np.radians(np.linspace(start, start + 90, q))
             arcs.append(np.c_[sx * (1 - k) + k * np.cos(a), sy * (1 - k) + k * np.sin(a)])
         return np.concatenate(arcs)
-    corners = np.array(_shape_points(style.shape, 0.0, 0.0, 1.0, style.corner))
+    corners = np.array(shape_points(style.shape, 0.0, 0.0, 1.0, style.corner))
     t = np.linspace(0, 1, max(n // len(corners), 1), endpoint=False)[:, None]
     return np.concatenate([a + t * (b - a) for a, b in zip(corners, np.roll(corners, -1, axis=0))])
 
