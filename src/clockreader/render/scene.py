@@ -19,6 +19,7 @@ import numpy as np
 from PIL import Image, ImageChops, ImageDraw, ImageFilter
 
 from ..errors import InvalidTimeError
+from ..geometry import apply_homography, dial_points, homography_from_points
 from ..time import ClockTime
 from .draw import OUTER, draw_clock, shape_points
 from .style import ClockStyle, sample_style
@@ -50,6 +51,7 @@ class RenderedClock:
     outline: np.ndarray            # (N, 2) dial outline
     box: tuple[float, float, float, float]  # x0, y0, x1, y1, clipped to the image
     homography: np.ndarray          # 3x3, dial canvas pixels -> image pixels
+    dial: np.ndarray                # (4, 2) the face's edge at 12, 3, 6 and 9 o'clock (geometry.QUARTERS)
     style: ClockStyle = field(repr=False)
     camera: Camera = field(repr=False)
 
@@ -72,26 +74,8 @@ class RenderedClock:
             "box": [round(float(v), 2) for v in self.box],
             "outline": [r(p) for p in self.outline],
             "homography": [[round(float(v), 6) for v in row] for row in self.homography],
+            "dial": [r(p) for p in self.dial],
         }
-
-
-def homography_from_points(src: np.ndarray, dst: np.ndarray) -> np.ndarray:
-    """3x3 homography mapping 4 ``src`` points onto 4 ``dst`` points (direct linear solve).
-
-    Written out (eight equations) rather than pulling in OpenCV for ``getPerspectiveTransform``.
-    """
-    a, b = [], []
-    for (x, y), (u, v) in zip(src, dst):
-        a.append([x, y, 1, 0, 0, 0, -u * x, -u * y]); b.append(u)
-        a.append([0, 0, 0, x, y, 1, -v * x, -v * y]); b.append(v)
-    h = np.linalg.solve(np.asarray(a, float), np.asarray(b, float))
-    return np.append(h, 1.0).reshape(3, 3)
-
-
-def apply_homography(h: np.ndarray, pts) -> np.ndarray:
-    pts = np.atleast_2d(np.asarray(pts, float))
-    p = np.c_[pts, np.ones(len(pts))] @ h.T
-    return p[:, :2] / p[:, 2:3]
 
 
 def _rotation(pitch: float, yaw: float, roll: float) -> np.ndarray:
@@ -472,5 +456,5 @@ def render_clock(
     return RenderedClock(
         image=image, time=time, center=tuple(apply_homography(h, kp["center"])[0]),
         twelve=tuple(apply_homography(h, kp["twelve"])[0]), tips=pts, outline=outline,
-        box=box, homography=h, style=style, camera=camera,
+        box=box, homography=h, dial=dial_points(h, kp["center"], kp["radius"]), style=style, camera=camera,
     )

@@ -1,6 +1,8 @@
 """Datasets for training: synthetic clocks rendered on the fly, and labelled image folders.
 
-Each item is ``(TensorImage (3, S, S) in [0, 1], exact minutes since 12:00 as a float tensor)``. The
+Each item is ``(TensorImage (3, S, S) in [0, 1], exact minutes since 12:00 as a float tensor)``; with
+``dial=True`` a synthetic item is ``(image, TensorPoint (4, 2), minutes)``: the dial's quarter points as
+x, y in [-1, 1], which fastai's batch augmentations move with the pixels. The
 resize is :func:`clockreader.preprocess.resize_for_model`, the same as at inference; augmentation and
 normalisation follow as fastai batch transforms.
 """
@@ -10,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 from fastai.torch_core import TensorImage
+from fastai.vision.core import TensorPoint
 from torch.utils.data import Dataset
 
 from ..datasets import LabelledImage
@@ -25,10 +28,14 @@ class SyntheticClocks(Dataset):
     validation set.
     """
 
+    n_inp = 1  # the image; the rest of an item is targets (fastai would take all but the last as inputs)
+
     def __init__(self, length: int, size: int = 128, seed: int = 0, resize: str = "squish",
-                 full_rotation: bool = False, split_idx: int = 0, turned: float = 0.1, steep: float = 0.15):
+                 full_rotation: bool = False, split_idx: int = 0, turned: float = 0.1, steep: float = 0.15,
+                 dial: bool = False):
         self.length, self.size, self.seed, self.resize = length, size, seed, resize
         self.full_rotation, self.split_idx, self.epoch, self.turned, self.steep = full_rotation, split_idx, 0, turned, steep
+        self.dial = dial
 
     def __len__(self) -> int:
         return self.length
@@ -37,7 +44,13 @@ class SyntheticClocks(Dataset):
         rng = np.random.default_rng([self.seed, self.epoch, int(i)])
         s = render_clock(rng, size=self.size, full_rotation=self.full_rotation, turned=self.turned, steep=self.steep)
         img = resize_for_model(s.image, self.size, self.resize)
-        return TensorImage(torch.from_numpy(to_unit_array(img))), torch.tensor(s.time.minutes, dtype=torch.float32)
+        x, minutes = TensorImage(torch.from_numpy(to_unit_array(img))), torch.tensor(s.time.minutes, dtype=torch.float32)
+        if not self.dial:
+            return x, minutes
+        if self.resize != "squish":
+            raise ValueError("dial points are given for squish-resized clocks only")
+        pts = np.asarray(s.dial, np.float32) * np.float32(2.0 / self.size) - 1.0  # rendered at self.size
+        return x, TensorPoint(torch.from_numpy(pts), img_size=(self.size, self.size)), minutes
 
 
 class LabelledClocks(Dataset):

@@ -40,14 +40,15 @@ def check_onnx(model: torch.nn.Module, path: str | Path, size: int, n: int = 4, 
     """Run torch and ONNX Runtime on the same random inputs: max |logit diff| and whether readings agree."""
     import onnxruntime as ort
 
-    from ..decode import decode
+    from ..decode import decode, split_outputs
 
     x = np.random.default_rng(seed).normal(size=(n, 3, size, size)).astype(np.float32)
     with torch.no_grad():
         ref = model.eval().float().cpu()(torch.from_numpy(x)).numpy()
     sess = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
     got = sess.run(None, {"image": x})[0]
-    return {"max_abs_diff": float(np.abs(ref - got).max()), "same_readings": bool((decode(ref)[0] == decode(got)[0]).all())}
+    same = (decode(split_outputs(ref)[0])[0] == decode(split_outputs(got)[0])[0]).all()
+    return {"max_abs_diff": float(np.abs(ref - got).max()), "same_readings": bool(same)}
 
 
 def export_model(model: torch.nn.Module, spec: ModelSpec, out: str | Path) -> ModelSpec:

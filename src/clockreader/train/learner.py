@@ -63,6 +63,9 @@ class TrainConfig:
     full_rotation: bool = False        # rotate clocks through the full circle (not only +-20 degrees)
     turned: float = 0.1                # share of training dials turned round (only those whose numerals or text show which way is up)
     steep: float = 0.15                # share of training dials seen 40-60 degrees off axis
+    dial: bool = False                 # also regress the dial's quarter points (for rectification; layout +dial8)
+    dial_weight: float = 2.0           # weight of the dial points' L1 loss (in half-frames) beside the reading's
+    dial_lr: float = 20.0              # the dial head's learning rate, as a multiple of lr (it starts from zero)
     out: str = "runs/model"
     resume: bool = False
     extra: dict = field(default_factory=dict)
@@ -78,12 +81,21 @@ PRESETS = {
 
 # --------------------------------------------------------------------------------------------- loss
 class ClockLoss:
-    """Soft cross-entropy of both heads against circular Gaussian targets around the exact time."""
+    """Soft cross-entropy of both heads against circular Gaussian targets around the exact time; with dial
+    points among the targets, plus ``dial_weight`` times their mean L1 error (x, y in [-1, 1])."""
 
-    def __init__(self, sigma_hour: float = 4.0, sigma_minute: float = 0.6):
-        self.sigma_hour, self.sigma_minute = sigma_hour, sigma_minute
+    def __init__(self, sigma_hour: float = 4.0, sigma_minute: float = 0.6, dial_weight: float = 2.0):
+        self.sigma_hour, self.sigma_minute, self.dial_weight = sigma_hour, sigma_minute, dial_weight
 
-    def __call__(self, pred: torch.Tensor, minutes: torch.Tensor) -> torch.Tensor:
+    def __call__(self, pred: torch.Tensor, *targets: torch.Tensor) -> torch.Tensor:
+        minutes = targets[-1]
+        reading = self._reading(pred[:, :decode.NUM_OUTPUTS], minutes)
+        if len(targets) == 1:
+            return reading
+        pts = torch.as_tensor(targets[0]).float().flatten(1)
+        return reading + self.dial_weight * F.l1_loss(pred[:, decode.NUM_OUTPUTS:].float(), pts)
+
+    def _reading(self, pred: torch.Tensor, minutes: torch.Tensor) -> torch.Tensor:
         th, tm = decode.soft_targets(minutes.detach().float().cpu().numpy(), self.sigma_hour, self.sigma_minute)
         th = torch.from_numpy(th).to(pred.device, torch.float32)
         tm = torch.from_numpy(tm).to(pred.device, torch.float32)
@@ -94,27 +106,43 @@ class ClockLoss:
 
 
 # ------------------------------------------------------------------------------------------ metrics
-def _readings(pred: torch.Tensor, minutes: torch.Tensor) -> tuple[np.ndarray, np.ndarray]:
-    lp = decode.joint_log_probs(pred.detach().float().cpu().numpy())
-    return lp.argmax(1), np.floor(minutes.detach().cpu().numpy()).astype(int) % MINUTES_12H
+def _readings(pred: torch.Tensor, *targets: torch.Tensor) -> tuple[np.ndarray, np.ndarray]:
+    lp = decode.joint_log_probs(pred[:, :decode.NUM_OUTPUTS].detach().float().cpu().numpy())
+    return lp.argmax(1), np.floor(targets[-1].detach().cpu().numpy()).astype(int) % MINUTES_12H
 
 
-def acc_1min(pred, minutes):
+def acc_1min(pred, *targets):
     """Share of readings within +-1 minute (circular over 12 h)."""
-    got, true = _readings(pred, minutes)
+    got, true = _readings(pred, *targets)
     return torch.tensor(float((circular_diff(got, true) <= 1).mean()))
 
 
-def acc_hour(pred, minutes):
+def acc_hour(pred, *targets):
     """Share of readings with the right hour."""
-    got, true = _readings(pred, minutes)
+    got, true = _readings(pred, *targets)
     return torch.tensor(float((got // 60 == true // 60).mean()))
 
 
-def acc_5min(pred, minutes):
+def acc_5min(pred, *targets):
     """Share of readings in the right 5-minute class (the seed's 144-class accuracy)."""
-    got, true = _readings(pred, minutes)
+    got, true = _readings(pred, *targets)
     return torch.tensor(float((index720_to_index144(got) == index720_to_index144(true)).mean()))
+
+
+def dial_err(pred, pts, minutes):
+    """Mean distance of the predicted dial points from the true ones, in dial radii (the true points'
+    mean distance from their centroid)."""
+    p = pred[:, decode.NUM_OUTPUTS:].detach().float().reshape(-1, 4, 2)
+    t = torch.as_tensor(pts).detach().float()
+    radius = (t - t.mean(1, keepdim=True)).norm(dim=-1).mean(1).clamp_min(1e-3)
+    return ((p - t).norm(dim=-1).mean(1) / radius).mean()
+
+
+def dial_splitter(model) -> list:
+    """Two parameter groups: the network, and the dial head (trained at ``dial_lr`` times the rate)."""
+    head = list(model.dial_head.parameters())
+    ids = {id(p) for p in head}
+    return [[p for p in model.parameters() if id(p) not in ids], head]
 
 
 # ---------------------------------------------------------------------------------------- callbacks
@@ -194,7 +222,9 @@ def create_dataloaders(cfg: TrainConfig, device: torch.device) -> DataLoaders:
     for src in cfg.data:
         if src == "synthetic":
             parts.append(SyntheticClocks(cfg.epoch_size, cfg.size, cfg.seed, cfg.resize, cfg.full_rotation, split_idx=0,
-                                         turned=cfg.turned, steep=cfg.steep))
+                                         turned=cfg.turned, steep=cfg.steep, dial=cfg.dial))
+        elif cfg.dial:
+            raise DatasetError(f"{src}: --dial trains on synthetic clocks only (a folder has no dial points)")
         else:
             items = [it for it in read_dataset(src) if it.extra.get("split", "train") == "train"]
             if not items:
@@ -203,11 +233,16 @@ def create_dataloaders(cfg: TrainConfig, device: torch.device) -> DataLoaders:
     train_ds = parts[0] if len(parts) == 1 else ConcatDataset(parts)
     train_ds.split_idx = 0
     # validation: a fixed seed far from the training seeds, one clock per minute of 12 h by default
-    valid_ds = SyntheticClocks(cfg.valid_size, cfg.size, seed=10_000 + cfg.seed, resize=cfg.resize, split_idx=1)
+    valid_ds = SyntheticClocks(cfg.valid_size, cfg.size, seed=10_000 + cfg.seed, resize=cfg.resize, split_idx=1, dial=cfg.dial)
     norm = Normalize.from_stats(IMAGENET_MEAN, IMAGENET_STD, cuda=device.type == "cuda")
     # Like the seed's aug_transforms(size=128, min_scale=0.75), but label-safe: never flip (a mirrored
     # clock shows another time) and rotate at most 10 degrees so the dial's 12 stays findable.
     augs = aug_transforms(size=cfg.size, min_scale=0.75, do_flip=False, max_rotate=10.0, max_warp=0.1)
+    if cfg.dial:
+        # fastai's RandomResizedCropGPU slices point tensors as if they were images; the same crop (a square
+        # of 75-100% of the area, anywhere) is a zoom of 1-1.155 about a random centre, which moves points right
+        augs = aug_transforms(size=cfg.size, min_scale=1.0, min_zoom=1.0, max_zoom=1 / 0.75 ** 0.5, do_flip=False,
+                              max_rotate=10.0, max_warp=0.1)
     train_dl = TfmdDL(train_ds, bs=cfg.bs, shuffle=True, drop_last=True, num_workers=cfg.workers,
                       after_batch=[*augs, norm], device=device)
     valid_dl = TfmdDL(valid_ds, bs=cfg.bs * 2, shuffle=False, num_workers=cfg.workers, after_batch=[norm], device=device)
@@ -218,14 +253,16 @@ def create_learner(cfg: TrainConfig) -> Learner:
     device = resolve_device(cfg.device)
     set_seed(cfg.seed, reproducible=False)
     dls = create_dataloaders(cfg, device)
-    model = create_clock_model(cfg.arch, cfg.pretrained, head=cfg.head, size=cfg.size)
+    model = create_clock_model(cfg.arch, cfg.pretrained, head=cfg.head, size=cfg.size, dial=cfg.dial)
     if device.type == "cpu":
         model = model.to(memory_format=torch.channels_last)  # measured ~1.7x faster than NCHW here
     cbs = [FreshClocksEachEpoch(), ChannelsLastInput(), SafetensorsCheckpoint(Path(cfg.out))]
     if cfg.bf16:
         cbs.append(CPUAutocast())
-    learn = Learner(dls, model, loss_func=ClockLoss(), opt_func=Adam, wd=cfg.wd,
-                    metrics=[acc_1min, acc_hour, acc_5min], cbs=cbs, path=cfg.out, model_dir=".")
+    metrics = [acc_1min, acc_hour, acc_5min] + ([dial_err] if cfg.dial else [])
+    extra = {"splitter": dial_splitter} if cfg.dial else {}
+    learn = Learner(dls, model, loss_func=ClockLoss(dial_weight=cfg.dial_weight), opt_func=Adam, wd=cfg.wd,
+                    metrics=metrics, cbs=cbs, path=cfg.out, model_dir=".", **extra)
     return learn
 
 
@@ -285,12 +322,14 @@ def train(cfg: TrainConfig, command: str | None = None) -> ModelSpec:
         log.info("resuming at epoch %d", start_epoch)
     commit = _git_commit()  # the code this run starts with (the tree may move on while it trains)
     t0 = time.time()
-    learn.fit_one_cycle(cfg.epochs, cfg.lr, start_epoch=start_epoch)
+    lr = np.array([cfg.lr, cfg.lr * cfg.dial_lr]) if cfg.dial else cfg.lr
+    learn.fit_one_cycle(cfg.epochs, lr, start_epoch=start_epoch)
     duration = time.time() - t0
     names = learn.recorder.metric_names[1:-1]
     final = dict(zip(names, (float(v) for v in learn.recorder.log[1:-1])))
     spec = ModelSpec(
         arch=cfg.arch, head=cfg.head, input_size=cfg.size, resize=cfg.resize, mean=IMAGENET_MEAN, std=IMAGENET_STD,
+        layout="hour720+minute60+dial8" if cfg.dial else "hour720+minute60",
         training={
             "config": {k: (list(v) if isinstance(v, tuple) else v) for k, v in asdict(cfg).items()},
             "command": command or " ".join(sys.argv), "commit": commit, "seconds": round(duration),

@@ -17,7 +17,8 @@ import timm
 import torch
 from torch import nn
 
-from ..decode import NUM_OUTPUTS
+from ..decode import DIAL_OUTPUTS, NUM_OUTPUTS
+from ..geometry import QUARTERS
 from ..errors import ModelError
 from ..runtime.reader import ClockReader
 from ..spec import ModelSpec
@@ -42,9 +43,14 @@ class ClockNet(nn.Module):
     flattened, so the linear layer sees *where* each feature fires (the direction of a hand is a place on
     the dial). Measured (3 epochs of 3200 clocks, lite0): spatial 9.6% within +-1 min, pool 18.1%; the
     pretrained pooled features win at CPU budgets.
+
+    ``dial=True`` adds a second linear layer on the pooled features, ``dial_head``, that regresses the
+    dial's quarter points (12, 3, 6 and 9 o'clock on the face's edge; x, y in [-1, 1] over the input):
+    the reader rectifies a tilted or turned dial with them (``clockreader.runtime.rectify``). Its outputs
+    follow the 780 logits. It starts at zero weights and a head-on dial of 0.6 half-frames' radius.
     """
 
-    def __init__(self, arch: str, drop_rate: float = 0.2, head: str = "pool", size: int = 128):
+    def __init__(self, arch: str, drop_rate: float = 0.2, head: str = "pool", size: int = 128, dial: bool = False):
         super().__init__()
         if head not in HEADS:
             raise ModelError(f"Unknown head {head!r}: choose one of {', '.join(HEADS)}")
@@ -53,6 +59,14 @@ class ClockNet(nn.Module):
         except RuntimeError as e:  # timm: "Unknown model (...)"
             raise ModelError(f"Unknown architecture {arch!r}: pick a name from timm.list_models(), e.g. efficientnet_lite0") from e
         self.head_kind = head
+        self.dial_head = None
+        if dial:
+            if head != "pool":
+                raise ModelError("the dial head needs --head pool")
+            self.dial_head = nn.Linear(self.backbone.num_features, DIAL_OUTPUTS)
+            with torch.no_grad():
+                self.dial_head.weight.zero_()
+                self.dial_head.bias.copy_(torch.tensor(0.6 * QUARTERS, dtype=torch.float32).flatten())
         if head == "pool":
             self.head = nn.Linear(self.backbone.num_features, NUM_OUTPUTS)
             return
@@ -65,7 +79,10 @@ class ClockNet(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if self.head_kind == "pool":
-            return self.head(self.backbone(x))
+            f = self.backbone(x)
+            if self.dial_head is None:
+                return self.head(f)
+            return torch.cat([self.head(f), self.dial_head(f)], 1)
         return self.head(self.reduce(self.backbone.forward_features(x)))
 
 
@@ -193,6 +210,9 @@ def load_onnx_weights(model: ClockNet, path: str | Path, calibration: torch.Tens
     if len(head) != 2 or not isinstance(model.head, nn.Linear) or head["head.weight"].shape != model.head.weight.shape:
         raise ModelError(f"{path}: no pooled head (head.weight, head.bias) of shape {tuple(model.head.weight.shape)}; only --head pool models load from ONNX")
     model.head.load_state_dict({k.split(".", 1)[1]: v for k, v in head.items()})
+    dial = {key: torch.from_numpy(numpy_helper.to_array(inits[key]).copy()) for key in ("dial_head.weight", "dial_head.bias") if key in inits}
+    if model.dial_head is not None and len(dial) == 2:
+        model.dial_head.load_state_dict({k.split(".", 1)[1]: v for k, v in dial.items()})
     # now eval mode computes the exported function; measure each conv's output statistics on clocks
     stats: dict[nn.Conv2d, list[torch.Tensor]] = {}
 
@@ -227,13 +247,13 @@ def calibration_clocks(size: int, n: int = 96, seed: int = 12_345) -> torch.Tens
 
 
 def create_clock_model(arch: str = "tf_efficientnet_lite0", pretrained: str | None = LITE0, drop_rate: float = 0.2,
-                       head: str = "pool", size: int = 128) -> ClockNet:
+                       head: str = "pool", size: int = 128, dial: bool = False) -> ClockNet:
     """Build a :class:`ClockNet`. ``pretrained``: None (random init), ``lite0-imagenet``, ``hub`` or a path.
 
     A path may hold a whole ClockNet (``backbone.*``/``head.*`` keys), a timm backbone checkpoint, or an
     exported clockreader ``.onnx`` model such as the bundled one (see :func:`load_onnx_weights`).
     """
-    model = ClockNet(arch, drop_rate, head, size)
+    model = ClockNet(arch, drop_rate, head, size, dial)
     if pretrained is None or pretrained == "none":
         return model
     if pretrained == LITE0:
@@ -274,8 +294,9 @@ def load_run(path: str | Path) -> tuple[ClockNet, ModelSpec]:
     path = Path(path)
     spec = ModelSpec.load(path.with_suffix(".json"))
     if path.suffix == ".onnx":  # an exported model, the bundled one say: BatchNorms rebuilt (load_onnx_weights)
-        return create_clock_model(spec.arch, str(path), head=spec.head, size=spec.input_size), spec
-    model = ClockNet(spec.arch, head=spec.head, size=spec.input_size)
+        return create_clock_model(spec.arch, str(path), head=spec.head, size=spec.input_size,
+                                  dial=spec.num_outputs > NUM_OUTPUTS), spec
+    model = ClockNet(spec.arch, head=spec.head, size=spec.input_size, dial=spec.num_outputs > NUM_OUTPUTS)
     model.load_state_dict(load_state_file(path))
     return model, spec
 
