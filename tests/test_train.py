@@ -242,3 +242,35 @@ def test_onnx_that_does_not_fit_is_refused(tiny_model, tmp_path):
         load_onnx_weights(ClockNet("resnet10t", size=64), bad, calibration_clocks(64, n=2))
     with pytest.raises(ModelError, match="ONNX model not found"):
         create_clock_model("resnet10t", str(tmp_path / "missing.onnx"), size=64)
+
+
+def test_dial_model_warm_starts_exports_and_reads_rectified(tiny_model, tmp_path):
+    """``--dial`` keeps the parent's reading head, adds the quarter-point head, exports 788 outputs, and the
+    reader reads the dial rectified by the points the model gives (and the image as it is without)."""
+    from clockreader import load_reader
+    from clockreader.preprocess import prepare
+    from clockreader.render import render_clock
+    from clockreader.runtime.rectify import rectify
+    from clockreader.train.learner import TrainConfig, train
+
+    out = tmp_path / "dial"
+    train(TrainConfig(arch="resnet10t", pretrained=str(tiny_model / "model.safetensors"), size=64, epochs=1,
+                      epoch_size=32, valid_size=16, bs=16, lr=1e-3, dial=True, out=str(out)))
+    spec = json.loads((out / "model.json").read_text())
+    assert spec["layout"] == "hour720+minute60+dial8" and 0 < spec["metrics"]["valid"]["dial_err"] < 10
+    assert spec["metrics"]["onnx_check"]["same_readings"]
+    parent = create_clock_model("resnet10t", str(tiny_model / "model.safetensors"), size=64, dial=True)
+    assert torch.equal(parent.head.weight, load_state_file(tiny_model / "model.safetensors")["head.weight"])
+    assert torch.allclose(parent.dial_head.bias.view(4, 2)[0], torch.tensor([0.0, -0.6]))  # starts head-on, upright
+
+    reader, plain = load_reader(out, locator=None), load_reader(out, locator=None, rectify=False)
+    assert reader.rectify and not plain.rectify
+    im = render_clock(seed=7, size=128, steep=1.0).image
+    logits, dial = reader._outputs(prepare(im, reader.spec)[None])
+    assert logits.shape == (1, 780) and dial.shape == (1, 4, 2)
+    assert np.allclose(plain.image_logits([im]), logits, atol=1e-5)
+    view = rectify(im, dial[0])  # the head starts at a head-on dial, so a few steps leave a dial-like quadrilateral
+    assert view is not None
+    got = reader.image_logits([im])
+    assert np.allclose(got, reader.logits(prepare(view, reader.spec)[None]), atol=1e-5)
+    assert not np.allclose(got, logits, atol=1e-3)

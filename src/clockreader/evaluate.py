@@ -71,20 +71,20 @@ def load_test_set(source: str) -> list[TestItem]:
     return [TestItem(str(it.path), it.time, (lambda p=it.path: p), it.extra) for it in items]
 
 
-def load_predictor(model: str | Path | None, threads: int | None = None, tta: bool = False):
+def load_predictor(model: str | Path | None, threads: int | None = None, tta: bool = False, rectify: bool = True):
     """An ONNX reader (torch-free) or, for a ``.safetensors`` checkpoint, the torch reader."""
     if model is not None and Path(model).suffix == ".safetensors":
         from .train.model import TorchReader
 
-        return TorchReader(model, tta=tta)
+        return TorchReader(model, tta=tta, rectify=rectify)
     from .runtime.reader import ClockReader
 
-    return ClockReader(model, threads, tta=tta)
+    return ClockReader(model, threads, tta=tta, rectify=rectify)
 
 
 def run_test(source: str, model: str | Path | None = None, tolerance: int = 1, batch_size: int = 32,
              progress: bool = True, threads: int | None = None, locate: str = "never",
-             tta: bool = False) -> tuple[dict, list[dict], list[TestItem]]:
+             tta: bool = False, rectify: bool = True) -> tuple[dict, list[dict], list[TestItem]]:
     """Read every image of ``source``; return (figures, per-image records, items).
 
     ``locate``: ``never`` scores the model on whole images; ``auto`` / ``always`` first crop the main
@@ -94,7 +94,7 @@ def run_test(source: str, model: str | Path | None = None, tolerance: int = 1, b
 
     from .decode import decode, top_k_indices
 
-    reader = load_predictor(model, threads, tta)
+    reader = load_predictor(model, threads, tta, rectify)
     items = load_test_set(source)
     records: list[dict] = []
     logits_all, ok_items = [], []
@@ -102,15 +102,15 @@ def run_test(source: str, model: str | Path | None = None, tolerance: int = 1, b
 
     def flush():
         if batch:
-            logits_all.append(reader.logits(np.stack(batch)))
+            logits_all.append(reader.image_logits(batch))
             ok_items.extend(batch_items)
             batch.clear(); batch_items.clear()
 
     failed = []
     for it in tqdm(items, desc="reading", unit="img", disable=not progress):
         try:
-            image = it.load() if locate == "never" else reader.main_crop(it.load(), locate)[0]
-            batch.append(reader.prepare(image))
+            image = reader.load(it.load()) if locate == "never" else reader.main_crop(it.load(), locate)[0]
+            batch.append(image)
             batch_items.append(it)
         except ClockReaderError as e:
             failed.append({"path": it.name, "true": str(it.time), "error": str(e), **it.extra})
@@ -132,6 +132,7 @@ def run_test(source: str, model: str | Path | None = None, tolerance: int = 1, b
     figures["tolerance_minutes"] = tolerance
     figures["locate"] = locate
     figures["tta"] = bool(tta)
+    figures["rectify"] = bool(getattr(reader, "rectify", False))
     err = abs_error(y_true, best)
     for i, it in enumerate(ok_items):
         got = ClockTime.from_index720(int(best[i]))

@@ -22,12 +22,13 @@ from pathlib import Path
 
 import numpy as np
 
-from ..decode import decode, top_k_indices
+from ..decode import decode, split_outputs, top_k_indices
 from ..errors import ClockReaderError, ModelError
 from ..images import ImageInput, describe, load_image
 from ..preprocess import prepare
 from ..spec import ModelSpec
 from ..time import ClockTime
+from .rectify import rectify as rectify_dial
 
 log = logging.getLogger(__name__)
 
@@ -126,7 +127,8 @@ class ClockReader:
     """An ONNX Runtime session plus the spec that says how to feed it and decode its output."""
 
     def __init__(self, model: str | Path | None = None, threads: int | None = None,
-                 unsure_threshold: float | None = None, locator: str | Path | None = "default", tta: bool = False):
+                 unsure_threshold: float | None = None, locator: str | Path | None = "default", tta: bool = False,
+                 rectify: bool = True):
         path = Path(model) if model is not None else DEFAULT_MODEL
         if path.is_dir():
             path = path / "model.onnx"
@@ -146,6 +148,7 @@ class ClockReader:
             self.spec = load_spec_for(path, self.session)
         self.input_name = self.session.get_inputs()[0].name
         self.threads, self.tta = threads, tta
+        self.rectify = bool(rectify) and self.spec.num_outputs > 780 and self.spec.resize == "squish"
         self._locator_source = locator
         self._locator = None
         self.unsure_threshold = self.spec.unsure_threshold if unsure_threshold is None else unsure_threshold
@@ -153,11 +156,31 @@ class ClockReader:
     # -- low level --------------------------------------------------------------------------------
     def logits(self, batch: np.ndarray) -> np.ndarray:
         """(N, 3, S, S) float32 preprocessed images -> (N, 780) logits (with ``tta``: merged over views)."""
+        return self._outputs(batch)[0]
+
+    def _outputs(self, batch: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+        """(N, 780) reading logits and the (N, 4, 2) dial points (None without a dial head)."""
         batch = np.ascontiguousarray(batch, np.float32)
         if not self.tta:
-            return self._run(batch)
+            return split_outputs(self._run(batch))
         views = tta_views(batch)
-        return merge_views(self._run(views.reshape(-1, *batch.shape[1:])).reshape(len(views), len(batch), -1))
+        logits, dial = split_outputs(self._run(views.reshape(-1, *batch.shape[1:])))
+        merged = merge_views(logits.reshape(len(views), len(batch), -1))
+        return merged, None if dial is None else dial[:len(batch)]  # the unshifted view's points
+
+    def image_logits(self, images: list) -> np.ndarray:
+        """(N, 780) logits for loaded RGB images. A model with a dial head reads each dial a second time,
+        rectified (seen head-on and upright through the homography its predicted quarter points give,
+        :mod:`clockreader.runtime.rectify`), and that reading is the one kept."""
+        logits, dial = self._outputs(np.stack([prepare(im, self.spec) for im in images]))
+        if dial is None or not self.rectify:
+            return logits
+        views = [(i, rectify_dial(im, dial[i])) for i, im in enumerate(images)]
+        views = [(i, v) for i, v in views if v is not None]
+        if views:
+            logits = logits.copy()
+            logits[[i for i, _ in views]] = self._outputs(np.stack([prepare(v, self.spec) for _, v in views]))[0]
+        return logits
 
     def _run(self, batch: np.ndarray) -> np.ndarray:
         return self.session.run(None, {self.input_name: batch})[0]
@@ -178,24 +201,27 @@ class ClockReader:
     # -- public -----------------------------------------------------------------------------------
     def read(self, image: ImageInput) -> Reading:
         """Read one clock photo (path, bytes, file object, PIL image or HxWx3 array)."""
-        x = self.prepare(image)
-        return self.readings_from_logits(self.logits(x[None]))[0]
+        return self.readings_from_logits(self.image_logits([self.load(image)]))[0]
+
+    def load(self, image: ImageInput):
+        """The image as RGB, decoded at no more than twice the model's input size where the format allows."""
+        return load_image(image, draft_size=self.spec.input_size * 2)
 
     def read_batch(self, images, batch_size: int = READ_BATCH) -> list[Reading | ClockReaderError]:
         """Read many images; an unreadable one yields its :class:`ClockReaderError` in its place."""
         results: list = [None] * len(images)
-        pending: list[tuple[int, np.ndarray]] = []
+        pending: list[tuple[int, object]] = []
 
         def flush():
             if pending:
-                batch = np.stack([x for _, x in pending])
-                for (i, _), r in zip(pending, self.readings_from_logits(self.logits(batch))):
+                logits = self.image_logits([im for _, im in pending])
+                for (i, _), r in zip(pending, self.readings_from_logits(logits)):
                     results[i] = r
                 pending.clear()
 
         for i, img in enumerate(images):
             try:
-                pending.append((i, self.prepare(img)))
+                pending.append((i, self.load(img)))
             except ClockReaderError as e:
                 results[i] = e
             if len(pending) >= batch_size:
@@ -255,28 +281,30 @@ class ClockReader:
             return [r]
         best = dets[0].box
         if locate == "auto" and _fills_frame(best, im):
-            return [self.readings_from_logits(self.logits(self.prepare(im)[None]), boxes=[best])[0]]
+            return [self.readings_from_logits(self.image_logits([im]), boxes=[best])[0]]
         from ..locate import crop_with_margin
 
-        batch = np.stack([self.prepare(crop_with_margin(im, d.box)) for d in dets])
-        return self.readings_from_logits(self.logits(batch), boxes=[d.box for d in dets])
+        logits = self.image_logits([crop_with_margin(im, d.box) for d in dets])
+        return self.readings_from_logits(logits, boxes=[d.box for d in dets])
 
     def top_k(self, images, k: int = 3) -> np.ndarray:
         """(N, k) best minute-of-12h readings for already loaded images (for evaluation)."""
-        return top_k_indices(self.logits(np.stack([self.prepare(im) for im in images])), k)
+        return top_k_indices(self.image_logits(list(images)), k)
 
 
 _DEFAULT: dict = {}
 
 
 def load_reader(model: str | Path | None = None, threads: int | None = None,
-                locator: str | Path | None = "default", tta: bool = False) -> ClockReader:
+                locator: str | Path | None = "default", tta: bool = False, rectify: bool = True) -> ClockReader:
     """A :class:`ClockReader` for ``model`` (an .onnx path or a folder), or the bundled default model.
 
     ``locator``: ``"default"`` (the bundled clock locator, if any), a path to a locator .onnx, or None.
     ``tta``: read five slightly shifted views of each image and merge them (5x the model time).
+    ``rectify``: with a model that predicts the dial's quarter points, read each dial again seen head-on
+    and upright (2x the model time); False reads the image as it is.
     """
-    return ClockReader(model, threads, locator=locator, tta=tta)
+    return ClockReader(model, threads, locator=locator, tta=tta, rectify=rectify)
 
 
 def read_time(image: ImageInput, model: str | Path | None = None) -> Reading:
