@@ -261,7 +261,9 @@ def test_dial_model_warm_starts_exports_and_reads_rectified(tiny_model, tmp_path
     assert spec["metrics"]["onnx_check"]["same_readings"]
     parent = create_clock_model("resnet10t", str(tiny_model / "model.safetensors"), size=64, dial=True)
     assert torch.equal(parent.head.weight, load_state_file(tiny_model / "model.safetensors")["head.weight"])
-    assert torch.allclose(parent.dial_head.bias.view(4, 2)[0], torch.tensor([0.0, -0.6]))  # starts head-on, upright
+    with torch.no_grad():  # the dial head starts as a head-on, upright dial
+        start = parent.eval()(torch.zeros(2, 3, 64, 64))[:, 780:].view(2, 4, 2)
+    assert torch.allclose(start, torch.tensor([[0.0, -0.6], [0.6, 0.0], [0.0, 0.6], [-0.6, 0.0]]).expand(2, 4, 2))
 
     reader, plain = load_reader(out, locator=None), load_reader(out, locator=None, rectify=False)
     assert reader.rectify and not plain.rectify

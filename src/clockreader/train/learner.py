@@ -64,7 +64,7 @@ class TrainConfig:
     turned: float = 0.1                # share of training dials turned round (only those whose numerals or text show which way is up)
     steep: float = 0.15                # share of training dials seen 40-60 degrees off axis
     dial: bool = False                 # also regress the dial's quarter points (for rectification; layout +dial8)
-    dial_weight: float = 2.0           # weight of the dial points' L1 loss (in half-frames) beside the reading's
+    dial_weight: float = 5.0           # weight of the dial points' L1 loss (in half-frames) beside the reading's
     dial_lr: float = 20.0              # the dial head's learning rate, as a multiple of lr (it starts from zero)
     out: str = "runs/model"
     resume: bool = False
@@ -84,7 +84,7 @@ class ClockLoss:
     """Soft cross-entropy of both heads against circular Gaussian targets around the exact time; with dial
     points among the targets, plus ``dial_weight`` times their mean L1 error (x, y in [-1, 1])."""
 
-    def __init__(self, sigma_hour: float = 4.0, sigma_minute: float = 0.6, dial_weight: float = 2.0):
+    def __init__(self, sigma_hour: float = 4.0, sigma_minute: float = 0.6, dial_weight: float = 5.0):
         self.sigma_hour, self.sigma_minute, self.dial_weight = sigma_hour, sigma_minute, dial_weight
 
     def __call__(self, pred: torch.Tensor, *targets: torch.Tensor) -> torch.Tensor:
