@@ -250,6 +250,7 @@ def test_dial_model_warm_starts_exports_and_reads_rectified(tiny_model, tmp_path
     from clockreader import load_reader
     from clockreader.preprocess import prepare
     from clockreader.render import render_clock
+    from clockreader.runtime.reader import combine_rectified
     from clockreader.runtime.rectify import rectify
     from clockreader.train.learner import TrainConfig, train
 
@@ -265,7 +266,7 @@ def test_dial_model_warm_starts_exports_and_reads_rectified(tiny_model, tmp_path
         start = parent.eval()(torch.zeros(2, 3, 64, 64))[:, 780:].view(2, 4, 2)
     assert torch.allclose(start, torch.tensor([[0.0, -0.6], [0.6, 0.0], [0.0, 0.6], [-0.6, 0.0]]).expand(2, 4, 2))
 
-    reader, plain = load_reader(out, locator=None), load_reader(out, locator=None, rectify=False)
+    reader, plain = load_reader(out, locator=None, rectify=True), load_reader(out, locator=None)
     assert reader.rectify and not plain.rectify
     im = render_clock(seed=7, size=128, steep=1.0).image
     logits, dial = reader._outputs(prepare(im, reader.spec)[None])
@@ -274,5 +275,11 @@ def test_dial_model_warm_starts_exports_and_reads_rectified(tiny_model, tmp_path
     view = rectify(im, dial[0])  # the head starts at a head-on dial, so a few steps leave a dial-like quadrilateral
     assert view is not None
     got = reader.image_logits([im])
-    assert np.allclose(got, reader.logits(prepare(view, reader.spec)[None]), atol=1e-5)
+    want = combine_rectified(logits, reader.logits(prepare(view, reader.spec)[None]))
+    assert np.allclose(got, want, atol=1e-5)
     assert not np.allclose(got, logits, atol=1e-3)
+    # and from the command line: `test --rectify` reads both views and says so in its figures
+    res = subprocess.run([sys.executable, "-m", "clockreader", "test", "synthetic:8:1", "--model", str(out / "model.onnx"),
+                          "--rectify", "--quiet", "--json", str(tmp_path / "r.json")], capture_output=True, text=True, timeout=300)
+    assert res.returncode == 0, res.stderr[-500:]
+    assert json.loads((tmp_path / "r.json").read_text())["figures"]["rectify"] is True

@@ -123,7 +123,7 @@ def cmd_test(args) -> int:
 
     fig, records, items = run_test(args.dataset, args.model, tolerance=args.tolerance, batch_size=args.batch_size,
                                    progress=not args.quiet, threads=args.threads, locate=args.locate, tta=args.tta,
-                                   rectify=not args.no_rectify)
+                                   rectify=args.rectify)
     print(format_table(fig))
     if args.json:
         Path(args.json).parent.mkdir(parents=True, exist_ok=True)
@@ -242,7 +242,7 @@ def build_parser() -> argparse.ArgumentParser:
     te.add_argument("--locate", choices=["never", "auto", "always"], default="never",
                     help="crop the main clock with the locator first, as `read` does (default never: the model alone)")
     te.add_argument("--tta", action="store_true", help="test-time augmentation: merge 5 shifted views (5x slower)")
-    te.add_argument("--no-rectify", action="store_true", help="read each image as it is, not the dial rectified by its predicted quarter points")
+    te.add_argument("--rectify", action="store_true", help="with a model trained with --dial: also read each dial rectified by its predicted quarter points (2x slower)")
     te.add_argument("--threads", type=int)
     te.add_argument("--quiet", action="store_true", help="no progress bar")
     te.set_defaults(func=cmd_test)
@@ -276,7 +276,7 @@ def build_parser() -> argparse.ArgumentParser:
                     help="find clocks in wider photos first (auto: when the clock does not fill the frame)")
     rd.add_argument("--locator", help="a locator .onnx (default: the bundled one)")
     rd.add_argument("--tta", action="store_true", help="test-time augmentation: merge 5 shifted views (5x slower)")
-    rd.add_argument("--no-rectify", action="store_true", help="read each image as it is, not the dial rectified by its predicted quarter points")
+    rd.add_argument("--rectify", action="store_true", help="with a model trained with --dial: also read each dial rectified by its predicted quarter points (2x slower)")
     rd.set_defaults(func=cmd_read)
 
     sv = sub.add_parser("serve", help="web page and HTTP API (needs the serve extra)")

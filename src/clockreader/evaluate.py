@@ -71,7 +71,7 @@ def load_test_set(source: str) -> list[TestItem]:
     return [TestItem(str(it.path), it.time, (lambda p=it.path: p), it.extra) for it in items]
 
 
-def load_predictor(model: str | Path | None, threads: int | None = None, tta: bool = False, rectify: bool = True):
+def load_predictor(model: str | Path | None, threads: int | None = None, tta: bool = False, rectify: bool = False):
     """An ONNX reader (torch-free) or, for a ``.safetensors`` checkpoint, the torch reader."""
     if model is not None and Path(model).suffix == ".safetensors":
         from .train.model import TorchReader
@@ -84,7 +84,7 @@ def load_predictor(model: str | Path | None, threads: int | None = None, tta: bo
 
 def run_test(source: str, model: str | Path | None = None, tolerance: int = 1, batch_size: int = 32,
              progress: bool = True, threads: int | None = None, locate: str = "never",
-             tta: bool = False, rectify: bool = True) -> tuple[dict, list[dict], list[TestItem]]:
+             tta: bool = False, rectify: bool = False) -> tuple[dict, list[dict], list[TestItem]]:
     """Read every image of ``source``; return (figures, per-image records, items).
 
     ``locate``: ``never`` scores the model on whole images; ``auto`` / ``always`` first crop the main

@@ -115,6 +115,26 @@ def merge_views(logits: np.ndarray) -> np.ndarray:
     return np.concatenate([lh, lm], axis=-1).mean(0)
 
 
+# how a rectified reading joins the reading of the image as it is (measured in MODEL_CARD.md, "Runs")
+RECTIFY_POLICY = "merge"
+
+
+def combine_rectified(plain: np.ndarray, straight: np.ndarray, policy: str = RECTIFY_POLICY) -> np.ndarray:
+    """(N, 780) logits from the image as it is and from its rectified view -> the logits to decode.
+
+    ``merge``: both views' log-probabilities averaged (as :func:`merge_views`); ``replace``: the rectified
+    view alone; ``confident``: per image, whichever view is surer of its reading.
+    """
+    if policy == "merge":
+        return merge_views(np.stack([plain, straight]))
+    if policy == "replace":
+        return straight
+    if policy == "confident":
+        take = decode(straight)[1] >= decode(plain)[1]
+        return np.where(take[:, None], straight, plain)
+    raise ValueError(f"The 'policy' parameter must be merge, replace or confident. Got {policy!r} instead.")
+
+
 def _fills_frame(box, image) -> bool:
     """``--locate auto`` reads the whole photo when its best clock covers at least half of it."""
     return (box[2] - box[0]) * (box[3] - box[1]) >= 0.5 * image.width * image.height
@@ -128,7 +148,7 @@ class ClockReader:
 
     def __init__(self, model: str | Path | None = None, threads: int | None = None,
                  unsure_threshold: float | None = None, locator: str | Path | None = "default", tta: bool = False,
-                 rectify: bool = True):
+                 rectify: bool = False):
         path = Path(model) if model is not None else DEFAULT_MODEL
         if path.is_dir():
             path = path / "model.onnx"
@@ -169,18 +189,21 @@ class ClockReader:
         return merged, None if dial is None else dial[:len(batch)]  # the unshifted view's points
 
     def image_logits(self, images: list) -> np.ndarray:
-        """(N, 780) logits for loaded RGB images. A model with a dial head reads each dial a second time,
-        rectified (seen head-on and upright through the homography its predicted quarter points give,
-        :mod:`clockreader.runtime.rectify`), and that reading is the one kept."""
+        """(N, 780) logits for loaded RGB images. With ``rectify`` and a model with a dial head, each dial is
+        also read rectified (seen head-on and upright through the homography its predicted quarter points
+        give, :mod:`clockreader.runtime.rectify`) and the two readings merged (:func:`combine_rectified`)."""
         logits, dial = self._outputs(np.stack([prepare(im, self.spec) for im in images]))
         if dial is None or not self.rectify:
             return logits
         views = [(i, rectify_dial(im, dial[i])) for i, im in enumerate(images)]
         views = [(i, v) for i, v in views if v is not None]
-        if views:
-            logits = logits.copy()
-            logits[[i for i, _ in views]] = self._outputs(np.stack([prepare(v, self.spec) for _, v in views]))[0]
-        return logits
+        if not views:
+            return logits
+        idx = [i for i, _ in views]
+        straight = self._outputs(np.stack([prepare(v, self.spec) for _, v in views]))[0]
+        out = logits.copy()
+        out[idx] = combine_rectified(logits[idx], straight, RECTIFY_POLICY)
+        return out
 
     def _run(self, batch: np.ndarray) -> np.ndarray:
         return self.session.run(None, {self.input_name: batch})[0]
@@ -296,13 +319,14 @@ _DEFAULT: dict = {}
 
 
 def load_reader(model: str | Path | None = None, threads: int | None = None,
-                locator: str | Path | None = "default", tta: bool = False, rectify: bool = True) -> ClockReader:
+                locator: str | Path | None = "default", tta: bool = False, rectify: bool = False) -> ClockReader:
     """A :class:`ClockReader` for ``model`` (an .onnx path or a folder), or the bundled default model.
 
     ``locator``: ``"default"`` (the bundled clock locator, if any), a path to a locator .onnx, or None.
     ``tta``: read five slightly shifted views of each image and merge them (5x the model time).
-    ``rectify``: with a model that predicts the dial's quarter points, read each dial again seen head-on
-    and upright (2x the model time); False reads the image as it is.
+    ``rectify``: with a model that predicts the dial's quarter points (``train --dial``), also read each
+    dial seen head-on and upright and merge the two readings (2x the model time). Off by default: with the
+    dial heads trained so far it costs real photos (MODEL_CARD.md, "Rectification").
     """
     return ClockReader(model, threads, locator=locator, tta=tta, rectify=rectify)
 

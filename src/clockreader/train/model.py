@@ -333,7 +333,7 @@ class TorchReader(ClockReader):
     """Read with a ``model.safetensors`` checkpoint in torch (for ``clockreader test`` on a checkpoint):
     the ONNX reader's preprocessing, decoding and locator, with torch computing the logits."""
 
-    def __init__(self, path: str | Path, locator: str | Path | None = "default", tta: bool = False, rectify: bool = True):
+    def __init__(self, path: str | Path, locator: str | Path | None = "default", tta: bool = False, rectify: bool = False):
         self.path = Path(path)
         self.model, self.spec = load_run(self.path)
         self.rectify = rectify and self.spec.num_outputs > NUM_OUTPUTS
