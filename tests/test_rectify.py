@@ -6,7 +6,7 @@ import pytest
 
 from clockreader.geometry import QUARTERS, apply_homography, homography_from_points
 from clockreader.render import Camera, render_clock, sample_style
-from clockreader.runtime.rectify import FACE, dial_pose, needs_rectifying, rectify
+from clockreader.runtime.rectify import FACE, rectify
 from clockreader.time import ClockTime
 
 
@@ -29,11 +29,14 @@ def test_dial_points_are_the_truth_the_renderer_draws():
     # the four points and the centre lie on one plane: the homography through the quarters maps 0 to the centre
     h = homography_from_points(QUARTERS, s.dial)
     assert np.allclose(apply_homography(h, [[0.0, 0.0]])[0], s.center, atol=1e-6)
-    turn, squash = dial_pose(s.dial)
-    assert 60 < turn < 80 and squash < 0.9 and needs_rectifying(s.dial)
+    up = np.asarray(s.dial[0]) - np.asarray(s.center)
+    assert 60 < np.degrees(np.arctan2(up[0], -up[1])) < 80  # turned 70 degrees clockwise, seen off axis
+    d12, d39 = np.linalg.norm(s.dial[0] - s.dial[2]), np.linalg.norm(s.dial[1] - s.dial[3])
+    assert min(d12, d39) / max(d12, d39) < 0.9  # tilted: the dial's diameters differ
     head_on = _render()
-    assert dial_pose(head_on.dial)[0] < 0.5 and dial_pose(head_on.dial)[1] > 0.999
-    assert not needs_rectifying(head_on.dial)
+    offsets = np.asarray(head_on.dial) - np.asarray(head_on.center)  # head-on and upright: a square, 12 on top
+    radius = np.linalg.norm(offsets, axis=1).mean()
+    assert np.allclose(offsets, radius * QUARTERS, atol=1e-6 * radius + 1e-6)
 
 
 def _face(img, side):

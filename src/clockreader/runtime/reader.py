@@ -22,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..decode import decode, split_outputs, top_k_indices
+from ..decode import NUM_OUTPUTS, decode, split_outputs, top_k_indices
 from ..errors import ClockReaderError, ModelError
 from ..images import ImageInput, describe, load_image
 from ..preprocess import prepare
@@ -115,7 +115,7 @@ def merge_views(logits: np.ndarray) -> np.ndarray:
     return np.concatenate([lh, lm], axis=-1).mean(0)
 
 
-# how a rectified reading joins the reading of the image as it is (measured in MODEL_CARD.md, "Runs")
+# how a rectified reading joins the reading of the image as it is (measured in MODEL_CARD.md, "Rectification")
 RECTIFY_POLICY = "merge"
 
 
@@ -168,7 +168,7 @@ class ClockReader:
             self.spec = load_spec_for(path, self.session)
         self.input_name = self.session.get_inputs()[0].name
         self.threads, self.tta = threads, tta
-        self.rectify = bool(rectify) and self.spec.num_outputs > 780 and self.spec.resize == "squish"
+        self.rectify = bool(rectify) and self.spec.num_outputs > NUM_OUTPUTS and self.spec.resize == "squish"
         self._locator_source = locator
         self._locator = None
         self.unsure_threshold = self.spec.unsure_threshold if unsure_threshold is None else unsure_threshold
@@ -209,7 +209,7 @@ class ClockReader:
         return self.session.run(None, {self.input_name: batch})[0]
 
     def prepare(self, image: ImageInput) -> np.ndarray:
-        return prepare(load_image(image, draft_size=self.spec.input_size * 2), self.spec)
+        return prepare(self.load(image), self.spec)
 
     def readings_from_logits(self, logits: np.ndarray, boxes=None) -> list[Reading]:
         best, conf, alts = decode(logits, top_k=4)

@@ -9,8 +9,6 @@ back through it gives the dial as the reader knows it best. NumPy and Pillow onl
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 from PIL import Image
 
@@ -22,24 +20,6 @@ FACE = 0.4  # the face's radius in the rectified view, as a share of its side (a
 def image_points(points: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     """Dial points from the model's input ([-1, 1], squish-resized) to pixels of the image of ``size``."""
     return (np.asarray(points, float) + 1.0) / 2.0 * np.asarray(size, float)
-
-
-def dial_pose(points: np.ndarray) -> tuple[float, float]:
-    """How far a dial is from head-on and upright, from its quarter points (any one scale):
-    ``(turn, squash)``: the angle in degrees from straight up to the 12 o'clock point as seen from the centre
-    of the 12-6 and 3-9 lines, and the shorter of those two diameters over the longer (1 when round)."""
-    p = np.asarray(points, float)
-    c = p.mean(0)
-    up = p[0] - c
-    turn = abs(math.degrees(math.atan2(up[0], -up[1])))
-    d1, d2 = np.linalg.norm(p[0] - p[2]), np.linalg.norm(p[1] - p[3])
-    return turn, min(d1, d2) / max(d1, d2, 1e-9)
-
-
-def needs_rectifying(points: np.ndarray, max_turn: float = 12.0, min_squash: float = 0.85) -> bool:
-    """Whether a dial is turned or tilted enough that a rectified view should be read."""
-    turn, squash = dial_pose(points)
-    return turn > max_turn or squash < min_squash
 
 
 def rectify(image: Image.Image, points: np.ndarray, side: int | None = None) -> Image.Image | None:

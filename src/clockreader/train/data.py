@@ -36,6 +36,8 @@ class SyntheticClocks(Dataset):
         self.length, self.size, self.seed, self.resize = length, size, seed, resize
         self.full_rotation, self.split_idx, self.epoch, self.turned, self.steep = full_rotation, split_idx, 0, turned, steep
         self.dial = dial
+        if dial and resize != "squish":
+            raise ValueError("dial points are given for squish-resized clocks only")
 
     def __len__(self) -> int:
         return self.length
@@ -47,8 +49,6 @@ class SyntheticClocks(Dataset):
         x, minutes = TensorImage(torch.from_numpy(to_unit_array(img))), torch.tensor(s.time.minutes, dtype=torch.float32)
         if not self.dial:
             return x, minutes
-        if self.resize != "squish":
-            raise ValueError("dial points are given for squish-resized clocks only")
         pts = np.asarray(s.dial, np.float32) * np.float32(2.0 / self.size) - 1.0  # rendered at self.size
         return x, TensorPoint(torch.from_numpy(pts), img_size=(self.size, self.size)), minutes
 

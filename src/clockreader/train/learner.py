@@ -237,12 +237,11 @@ def create_dataloaders(cfg: TrainConfig, device: torch.device) -> DataLoaders:
     norm = Normalize.from_stats(IMAGENET_MEAN, IMAGENET_STD, cuda=device.type == "cuda")
     # Like the seed's aug_transforms(size=128, min_scale=0.75), but label-safe: never flip (a mirrored
     # clock shows another time) and rotate at most 10 degrees so the dial's 12 stays findable.
-    augs = aug_transforms(size=cfg.size, min_scale=0.75, do_flip=False, max_rotate=10.0, max_warp=0.1)
-    if cfg.dial:
-        # fastai's RandomResizedCropGPU slices point tensors as if they were images; the same crop (a square
-        # of 75-100% of the area, anywhere) is a zoom of 1-1.155 about a random centre, which moves points right
-        augs = aug_transforms(size=cfg.size, min_scale=1.0, min_zoom=1.0, max_zoom=1 / 0.75 ** 0.5, do_flip=False,
-                              max_rotate=10.0, max_warp=0.1)
+    # With dial points: fastai's RandomResizedCropGPU slices point tensors as if they were images; the same
+    # crop (a square of 75-100% of the area, anywhere) is a zoom of 1-1.155 about a random centre, which
+    # moves points with the pixels.
+    crop = dict(min_scale=1.0, min_zoom=1.0, max_zoom=1 / 0.75 ** 0.5) if cfg.dial else dict(min_scale=0.75)
+    augs = aug_transforms(size=cfg.size, do_flip=False, max_rotate=10.0, max_warp=0.1, **crop)
     train_dl = TfmdDL(train_ds, bs=cfg.bs, shuffle=True, drop_last=True, num_workers=cfg.workers,
                       after_batch=[*augs, norm], device=device)
     valid_dl = TfmdDL(valid_ds, bs=cfg.bs * 2, shuffle=False, num_workers=cfg.workers, after_batch=[norm], device=device)
