@@ -16,6 +16,9 @@
 # FROM may also be an exported .onnx (see `clockreader train --pretrained`): stage 13 started from the bundled
 # model itself, so no checkpoint had to be carried (carry [".whl"] only):
 #   bash scripts/gpu_stage.sh src/clockreader/runtime/weights/clockreader-default.onnx $OUT 470 --size 160 --bs 256 --lr 1.5e-3 --turned 0.3 --seed 11
+# The dial head (see MODEL_CARD.md, "Rectification") learns slowly on the CPU; its next stage belongs here,
+# from stage 19's checkpoint carried as .gpu/dial192 (join_gpu_stage.py rebuilds the head from the spec):
+#   bash scripts/gpu_stage.sh .gpu/dial192/model.safetensors $OUT 470 --size 192 --bs 256 --lr 1e-3 --turned 0.3 --dial --seed 20
 set -uo pipefail
 from=$1 out=$2 budget=$3; shift 3
 mkdir -p "$out"

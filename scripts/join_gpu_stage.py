@@ -12,6 +12,7 @@ from pathlib import Path
 
 from safetensors.torch import load_file
 
+from clockreader.decode import NUM_OUTPUTS
 from clockreader.spec import ModelSpec
 from clockreader.train.export import export_model
 from clockreader.train.model import ClockNet
@@ -23,7 +24,7 @@ def main(folder: str) -> None:
     for part in sorted(d.glob("part*.safetensors")):
         state.update(load_file(str(part)))
     spec = ModelSpec.load(d / "model.json")
-    model = ClockNet(spec.arch, head=spec.head, size=spec.input_size)
+    model = ClockNet(spec.arch, head=spec.head, size=spec.input_size, dial=spec.num_outputs > NUM_OUTPUTS)
     model.load_state_dict(state)
     spec = export_model(model.eval(), spec, d)
     print(f"exported {d}/model.onnx: {spec.metrics['onnx_check']}")
