@@ -10,6 +10,7 @@ import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from .decode import DIAL_OUTPUTS, NUM_OUTPUTS
 from .errors import ModelError
 
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
@@ -55,7 +56,7 @@ class ModelSpec:
 
     @property
     def num_outputs(self) -> int:
-        return 788 if self.layout.endswith("+dial8") else 780
+        return NUM_OUTPUTS + DIAL_OUTPUTS if self.layout.endswith("+dial8") else NUM_OUTPUTS
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), indent=2, sort_keys=True)

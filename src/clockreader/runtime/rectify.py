@@ -38,8 +38,9 @@ def rectify(image: Image.Image, points: np.ndarray, side: int | None = None) -> 
         h = homography_from_points(dst, src)  # rectified pixels -> image pixels, what Pillow asks for
     except np.linalg.LinAlgError:
         return None
-    fill = tuple(int(v) for v in np.asarray(image.convert("RGB").resize((8, 8))).reshape(-1, 3).mean(0))
-    return image.convert("RGB").transform((side, side), Image.PERSPECTIVE, tuple((h / h[2, 2]).ravel()[:8]),
+    image = image.convert("RGB")
+    fill = tuple(int(v) for v in np.asarray(image.resize((8, 8))).reshape(-1, 3).mean(0))
+    return image.transform((side, side), Image.PERSPECTIVE, tuple((h / h[2, 2]).ravel()[:8]),
                                           resample=Image.BICUBIC, fillcolor=fill)
 
 

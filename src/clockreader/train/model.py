@@ -100,7 +100,7 @@ class DialHead(nn.Module):
         self.out = nn.Conv2d(hidden, 3 * points, 1)  # per point: score, dx, dy
         nn.init.zeros_(self.out.weight)
         nn.init.zeros_(self.out.bias)
-        self.prior = nn.Parameter(torch.tensor(0.6 * QUARTERS, dtype=torch.float32), requires_grad=False)
+        self.register_buffer("prior", torch.tensor(0.6 * QUARTERS, dtype=torch.float32))
 
     def forward(self, f: torch.Tensor) -> torch.Tensor:
         n, _, gh, gw = f.shape
