@@ -134,3 +134,22 @@ def test_train_locator_tiny_run_exports_a_working_model(tmp_path):
     assert loc.spec.input_size == 64
     dets = loc.locate(render_clock(seed=2, size=200).image, threshold=0.0)
     assert all(0 <= d.score <= 1 and d.box[0] < d.box[2] for d in dets)
+
+
+@needs_locator
+def test_locate_test_reads_scene_clocks_end_to_end(tmp_path):
+    """`locate-test --read-scenes`: every clock of the scenes is counted once, by size, and most are found and read."""
+    from clockreader.evaluate_locate import _side_bin
+
+    n = 12
+    scenes = [render_scene(np.random.default_rng([5151, i]), 768) for i in range(n)]
+    sides = [_side_bin(b, 768) for s in scenes for b in s.boxes]
+    out = tmp_path / "loc.json"
+    r = subprocess.run([sys.executable, "-m", "clockreader", "locate-test", "--scenes", "2", "--read-scenes", str(n), "--json", str(out)],
+                       capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr
+    fig = json.loads(out.read_text())["scene_reading"]
+    assert fig["clocks"] == len(sides) and {k: v["clocks"] for k, v in fig["by_clock_side"].items()} == {
+        k: sides.count(k) for k in ("small", "medium", "large")}
+    assert fig["found"] >= 0.8 and fig["read_within_1min"] >= 0.5 and fig["read_from_true_box"] >= 0.5
+    assert "read within 1 min" in r.stdout
