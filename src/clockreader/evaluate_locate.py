@@ -10,7 +10,7 @@ from PIL import Image
 
 from .datasets import read_dataset
 from .images import load_image
-from .locate import ClockLocator, crop_with_margin
+from .locate import ClockLocator
 from .render.scenes import box_iou, render_scene
 from .time import circular_diff
 
@@ -58,7 +58,7 @@ def scene_reading_figures(reader, n: int = 100, seed: int = 5151, size: int = 76
     the locator loses from what the reader loses. Figures are given by the clock's side relative to the
     image's (small < 0.25 <= medium < 0.45 <= large).
     """
-    from .runtime.reader import _fills_frame
+    from .runtime.reader import auto_view
 
     rows = []  # (bin, found, read end to end, read from the true box)
     from tqdm.auto import tqdm
@@ -69,8 +69,7 @@ def scene_reading_figures(reader, n: int = 100, seed: int = 5151, size: int = 76
             continue
         readings = reader.read_all(s.image, locate="auto")
         boxed = [r for r in readings if r.box is not None]
-        crops = [s.image if _fills_frame(b, s.image) else crop_with_margin(s.image, b) for b in s.boxes]
-        direct = reader.read_batch(crops)
+        direct = reader.read_batch([auto_view(s.image, b) for b in s.boxes])
         for b, t, d in zip(s.boxes, s.times, direct):
             ious = box_iou(np.array([r.box for r in boxed]), b)[:, 0] if boxed else np.zeros(0)
             found = bool(len(ious)) and ious.max() >= iou
