@@ -58,11 +58,11 @@ def scene_reading_figures(reader, n: int = 100, seed: int = 5151, size: int = 76
     the locator loses from what the reader loses. Figures are given by the clock's side relative to the
     image's (small < 0.25 <= medium < 0.45 <= large).
     """
+    from tqdm.auto import tqdm
+
     from .runtime.reader import auto_view
 
     rows = []  # (bin, found, read end to end, read from the true box)
-    from tqdm.auto import tqdm
-
     for i in tqdm(range(n), desc="scenes", unit="scene", disable=not progress):
         s = render_scene(np.random.default_rng([seed, i]), size)
         if not len(s.boxes):
