@@ -193,6 +193,10 @@ def test_average_is_the_mean_of_the_runs_and_records_them(tiny_model, tmp_path):
 
     with pytest.raises(ModelError, match="at 96 px .* cannot be averaged"):
         average_runs([a, other / "model.safetensors"], tmp_path / "avg2")
+    # unless the mean's own input size is named (a fine-tune at a larger input and its parent)
+    assert main(["average", str(a), str(other / "model.safetensors"), "--size", "96", "--out", str(tmp_path / "avg96")]) == 0
+    spec96 = ModelSpec.load(tmp_path / "avg96" / "model.json")
+    assert spec96.input_size == 96 and spec96.metrics["onnx_check"]["same_readings"]
     with pytest.raises(ValueError, match="two or more"):
         average_runs([a], tmp_path / "avg3")
 

@@ -80,7 +80,7 @@ def cmd_train(args) -> int:
 def cmd_average(args) -> int:
     from .train.average import average_runs
 
-    spec = average_runs(args.checkpoints, args.out, command=_command_line(args))
+    spec = average_runs(args.checkpoints, args.out, command=_command_line(args), size=args.size)
     print(f"saved {args.out}/model.onnx, model.safetensors, model.json (the mean of {len(args.checkpoints)} runs); "
           f"torch and ONNX agree: {spec.metrics['onnx_check']['same_readings']}")
     return 0
@@ -214,6 +214,7 @@ def build_parser() -> argparse.ArgumentParser:
     av = sub.add_parser("average", help="average the weights of runs of one network (a model soup)")
     av.add_argument("checkpoints", nargs="+", metavar="MODEL.safetensors", help="runs' weights, each with its model.json beside it")
     av.add_argument("--out", required=True, help="output folder (must not hold a model yet)")
+    av.add_argument("--size", type=int, help="input size of the mean; lets runs trained at different sizes be averaged")
     av.set_defaults(func=cmd_average)
 
     lf = sub.add_parser("lr-find", help="run fastai's learning-rate finder and save the plot")

@@ -15,8 +15,12 @@ from ..spec import ModelSpec
 from .model import load_run
 
 
-def average_runs(checkpoints: list[str | Path], out: str | Path, command: str | None = None) -> ModelSpec:
-    """Average ``model.safetensors`` files (each with its ``model.json`` beside it) into ``out``."""
+def average_runs(checkpoints: list[str | Path], out: str | Path, command: str | None = None, size: int | None = None) -> ModelSpec:
+    """Average ``model.safetensors`` files (each with its ``model.json`` beside it) into ``out``.
+
+    The runs must share architecture, head and resize mode, and their input size unless ``size`` is given:
+    then runs trained at different sizes (a fine-tune at a larger input and its parent) may be averaged,
+    and the mean reads ``size`` px."""
     from torch.optim.swa_utils import AveragedModel
 
     from .export import export_model
@@ -30,15 +34,15 @@ def average_runs(checkpoints: list[str | Path], out: str | Path, command: str | 
     paths = [Path(c) for c in checkpoints]
     runs = [load_run(p) for p in paths]
     specs = [s for _, s in runs]
-    shape = (specs[0].arch, specs[0].head, specs[0].input_size, specs[0].resize)
+    shape = (specs[0].arch, specs[0].head, size or specs[0].input_size, specs[0].resize)
     for p, s in zip(paths[1:], specs[1:]):
-        if (s.arch, s.head, s.input_size, s.resize) != shape:
+        if (s.arch, s.head, size or s.input_size, s.resize) != shape:
             raise ModelError(f"{p}: {s.arch}/{s.head} at {s.input_size} px ({s.resize}) cannot be averaged with "
                              f"{paths[0]}: {shape[0]}/{shape[1]} at {shape[2]} px ({shape[3]})")
     avg = AveragedModel(runs[0][0], use_buffers=True)
     for net, _ in runs:
         avg.update_parameters(net)
-    spec = ModelSpec(**{**specs[0].__dict__, "metrics": {}, "sha256": None, "training": {
+    spec = ModelSpec(**{**specs[0].__dict__, "input_size": shape[2], "metrics": {}, "sha256": None, "training": {
         "command": command or "average_runs", "commit": _git_commit(),
         "average_of": [{"from": str(p), "training": s.training} for p, s in zip(paths, specs)],
     }})
