@@ -41,7 +41,7 @@ def rectify(image: Image.Image, points: np.ndarray, side: int | None = None) -> 
     image = image.convert("RGB")
     fill = tuple(int(v) for v in np.asarray(image.resize((8, 8))).reshape(-1, 3).mean(0))
     return image.transform((side, side), Image.PERSPECTIVE, tuple((h / h[2, 2]).ravel()[:8]),
-                                          resample=Image.BICUBIC, fillcolor=fill)
+                           resample=Image.BICUBIC, fillcolor=fill)
 
 
 def _convex_clockwise(p: np.ndarray) -> bool:
