@@ -226,7 +226,14 @@ def test_fine_tune_from_an_exported_onnx_model(which, tiny_model, tmp_path):
     x = calibration_clocks(size, n=4, seed=5).numpy()
     with torch.no_grad():
         ref = net.eval()(torch.from_numpy(x)).numpy()
-    got = ort.InferenceSession(str(path)).run(None, {"image": x})[0]
+    import onnx
+
+    from clockreader.train.ensemble import is_ensemble, member_model
+
+    proto = onnx.load(str(path))
+    if is_ensemble(proto):  # (the bundled model is one): its first member is what loads
+        proto = member_model(path, 0)
+    got = ort.InferenceSession(proto.SerializeToString()).run(None, {"image": x})[0][:, :780]
     assert np.abs(ref - got).max() < 1e-3
     bn = next(m for m in net.modules() if isinstance(m, torch.nn.BatchNorm2d))
     assert float(bn.running_var.mean()) != pytest.approx(1.0, abs=1e-2)  # measured, not left at the identity
@@ -287,3 +294,69 @@ def test_dial_model_warm_starts_exports_and_reads_rectified(tiny_model, tmp_path
                           "--rectify", "--quiet", "--json", str(tmp_path / "r.json")], capture_output=True, text=True, timeout=300)
     assert res.returncode == 0, res.stderr[-500:]
     assert json.loads((tmp_path / "r.json").read_text())["figures"]["rectify"] is True
+
+
+def _perturbed_copy(tiny_model, folder, seed=3):
+    """The tiny model with its reading head's bias moved (another member for an ensemble)."""
+    import onnx
+    from onnx import numpy_helper
+
+    m = onnx.load(str(tiny_model / "model.onnx"))
+    t = next(t for t in m.graph.initializer if t.name == "head.bias")
+    t.CopyFrom(numpy_helper.from_array(numpy_helper.to_array(t) + np.random.default_rng(seed).normal(0, 2, t.dims[0]).astype(np.float32), t.name))
+    folder.mkdir()
+    onnx.save(m, str(folder / "model.onnx"))
+    spec = json.loads((tiny_model / "model.json").read_text())
+    (folder / "model.json").write_text(json.dumps({**spec, "sha256": None}))
+    return folder / "model.onnx"
+
+
+def test_ensemble_averages_its_members_readings_in_one_onnx_file(tiny_model, tmp_path):
+    """`clockreader ensemble`: one ONNX file whose output is the mean of its members' per-head
+    log-probabilities, weights stored as float16 (about half the members' size), both members' records in
+    its spec, read by the runtime like any model; its first member loads back into torch to fine-tune;
+    mismatched inputs, a locator, too few models and an existing output are refused with the reason."""
+    import onnxruntime as ort
+
+    from clockreader import load_reader
+    from clockreader.cli import main
+    from clockreader.render import render_clock
+    from clockreader.runtime.reader import merge_views
+    from clockreader.spec import ModelSpec
+    from clockreader.train.ensemble import ensemble_models
+    from clockreader.train.model import calibration_clocks, load_onnx_weights
+
+    a, b = tiny_model / "model.onnx", _perturbed_copy(tiny_model, tmp_path / "b")
+    out = tmp_path / "ens"
+    assert main(["ensemble", str(a), str(b.parent), "--out", str(out)]) == 0
+    spec = ModelSpec.load(out / "model.json")
+    assert spec.layout == "hour720+minute60" and spec.input_size == 64 and spec.sha256
+    assert [m["from"] for m in spec.training["ensemble_of"]] == [str(a), str(b)]
+    assert spec.training["command"].startswith("clockreader ensemble") and spec.metrics["onnx_check"]["same_readings"]
+    assert (out / "model.onnx").stat().st_size < 0.6 * (a.stat().st_size + b.stat().st_size)
+
+    x = np.random.default_rng(4).normal(size=(5, 3, 64, 64)).astype(np.float32)
+    run = lambda p: ort.InferenceSession(str(p)).run(None, {"image": x})[0]  # noqa: E731
+    want, got = merge_views(np.stack([run(a), run(b)])), run(out / "model.onnx")
+    assert got.shape == (5, 780) and np.abs(got - want).max() < 0.05
+    assert np.abs(got - merge_views(run(a)[None])).max() > 0.1  # the second member counts
+    reading = load_reader(out, locator=None).read(render_clock(seed=1, size=96).image)
+    assert 1 <= reading.hour <= 12 and 0 <= reading.minute < 60
+
+    net = ClockNet("resnet10t", head="pool", size=64)
+    load_onnx_weights(net, out / "model.onnx", calibration_clocks(64, n=8))
+    with torch.no_grad():
+        mine = net.eval()(torch.from_numpy(x)).numpy()
+    assert np.abs(mine - run(a)).max() < 0.05  # the first member (its weights rounded to float16)
+
+    assert main(["ensemble", str(a), str(b), "--out", str(out)]) == 1  # nothing is overwritten
+    with pytest.raises(ValueError, match="two or more"):
+        ensemble_models([a], tmp_path / "one")
+    spec_b = json.loads((b.parent / "model.json").read_text())
+    (b.parent / "model.json").write_text(json.dumps({**spec_b, "input_size": 96}))
+    with pytest.raises(ModelError, match="reads 96 px .* cannot share its input"):
+        ensemble_models([a, b], tmp_path / "sizes")
+    from clockreader.locate import DEFAULT_LOCATOR
+
+    with pytest.raises(ModelError, match="centernet model is not a clock reader"):
+        ensemble_models([a, DEFAULT_LOCATOR], tmp_path / "locator")

@@ -86,6 +86,18 @@ def cmd_average(args) -> int:
     return 0
 
 
+def cmd_ensemble(args) -> int:
+    from pathlib import Path
+
+    from .train.ensemble import ensemble_models
+
+    spec = ensemble_models(args.models, args.out, command=_command_line(args), half=not args.float32)
+    print(f"saved {args.out}/model.onnx and model.json (an ensemble of {len(args.models)} models, "
+          f"{(Path(args.out) / 'model.onnx').stat().st_size / 2**20:.1f} MB); "
+          f"members and ensemble agree: {spec.metrics['onnx_check']['same_readings']}")
+    return 0
+
+
 def cmd_lr_find(args) -> int:
     from .train.learner import lr_find
 
@@ -216,6 +228,12 @@ def build_parser() -> argparse.ArgumentParser:
     av.add_argument("--out", required=True, help="output folder (must not hold a model yet)")
     av.add_argument("--size", type=int, help="input size of the mean; lets runs trained at different sizes be averaged")
     av.set_defaults(func=cmd_average)
+
+    en = sub.add_parser("ensemble", help="join readers into one ONNX model that averages their readings")
+    en.add_argument("models", nargs="+", metavar="MODEL.onnx", help="readers' ONNX files (or run folders), one input size")
+    en.add_argument("--out", required=True, help="output folder (must not hold a model yet)")
+    en.add_argument("--float32", action="store_true", help="store the weights as float32 (default: float16, half the file)")
+    en.set_defaults(func=cmd_ensemble)
 
     lf = sub.add_parser("lr-find", help="run fastai's learning-rate finder and save the plot")
     _add_train_args(lf)

@@ -6,7 +6,9 @@ the spec alone, so training and reading can never disagree on size, resize metho
 
 from __future__ import annotations
 
+import hashlib
 import json
+import subprocess
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -81,3 +83,22 @@ class ModelSpec:
 
     def save(self, path: str | Path) -> None:
         Path(path).write_text(self.to_json() + "\n")
+
+
+def source_commit() -> str | None:
+    """The git commit of this clockreader's source tree (recorded in the specs that training writes), or None
+    outside a git checkout."""
+    try:
+        return subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True, timeout=5,
+                              cwd=Path(__file__).parent).stdout.strip() or None
+    except (OSError, subprocess.SubprocessError):
+        return None
+
+
+def sha256_file(path: str | Path) -> str:
+    """The SHA-256 of a file (a model's, recorded in its spec and checked when it is loaded)."""
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()

@@ -13,7 +13,6 @@ True
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import os
@@ -26,7 +25,7 @@ from ..decode import NUM_OUTPUTS, decode, split_outputs, top_k_indices
 from ..errors import ClockReaderError, ModelError
 from ..images import ImageInput, describe, load_image
 from ..preprocess import prepare
-from ..spec import ModelSpec
+from ..spec import ModelSpec, sha256_file
 from ..time import ClockTime
 from .rectify import rectify as rectify_dial
 
@@ -61,14 +60,6 @@ class Reading:
             "box": None if self.box is None else [round(float(v), 1) for v in self.box],
             "unsure": self.unsure,
         }
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def load_spec_for(model_path: Path, session=None) -> ModelSpec:
@@ -171,7 +162,7 @@ class ClockReader:
         self.path = path
         side = path.with_suffix(".json")
         self.spec = ModelSpec.load(side) if side.is_file() else None
-        if self.spec is not None and self.spec.sha256 and _sha256(path) != self.spec.sha256:
+        if self.spec is not None and self.spec.sha256 and sha256_file(path) != self.spec.sha256:
             raise ModelError(f"{path}: SHA-256 does not match its spec; the file is corrupt or was replaced")
         self.session = _session(path, threads)
         if self.spec is None:

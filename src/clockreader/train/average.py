@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..errors import ModelError
-from ..spec import ModelSpec
+from ..spec import ModelSpec, source_commit
 from .model import load_run
 
 
@@ -24,7 +24,6 @@ def average_runs(checkpoints: list[str | Path], out: str | Path, command: str | 
     from torch.optim.swa_utils import AveragedModel
 
     from .export import export_model
-    from .learner import _git_commit
 
     if len(checkpoints) < 2:
         raise ValueError("averaging needs two or more runs' model.safetensors")
@@ -43,7 +42,7 @@ def average_runs(checkpoints: list[str | Path], out: str | Path, command: str | 
     for net, _ in runs:
         avg.update_parameters(net)
     spec = ModelSpec(**{**specs[0].__dict__, "input_size": shape[2], "metrics": {}, "sha256": None, "training": {
-        "command": command or "average_runs", "commit": _git_commit(),
+        "command": command or "average_runs", "commit": source_commit(),
         "average_of": [{"from": str(p), "training": s.training} for p, s in zip(paths, specs)],
     }})
     return export_model(avg.module.eval(), spec, out)

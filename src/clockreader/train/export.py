@@ -3,22 +3,13 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 from pathlib import Path
 
 import numpy as np
 import torch
 
-from ..spec import ModelSpec
-
-
-def sha256_file(path: str | Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
+from ..spec import ModelSpec, sha256_file
 
 
 def export_onnx(model: torch.nn.Module, spec: ModelSpec, path: str | Path, opset: int = 17) -> None:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import logging
 import platform
-import subprocess
 import sys
 import time
 from dataclasses import asdict, dataclass, field, replace
@@ -32,7 +31,7 @@ from torch.utils.data import ConcatDataset
 from .. import decode
 from ..datasets import read_dataset
 from ..errors import DatasetError
-from ..spec import IMAGENET_MEAN, IMAGENET_STD, ModelSpec
+from ..spec import IMAGENET_MEAN, IMAGENET_STD, ModelSpec, source_commit
 from ..time import MINUTES_12H, circular_diff, index720_to_index144
 from .data import LabelledClocks, SyntheticClocks
 from .model import LITE0, create_clock_model, load_state_file
@@ -265,14 +264,6 @@ def create_learner(cfg: TrainConfig) -> Learner:
     return learn
 
 
-def _git_commit() -> str | None:
-    try:
-        return subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True, timeout=5,
-                              cwd=Path(__file__).parent).stdout.strip() or None
-    except (OSError, subprocess.SubprocessError):
-        return None
-
-
 def _warm_start(pretrained: str | None) -> dict:
     """When training starts from an earlier clockreader run, keep that run's own training record (its
     command, commit and time, and so on back), so the spec names the whole recipe."""
@@ -319,7 +310,7 @@ def train(cfg: TrainConfig, command: str | None = None) -> ModelSpec:
         learn.model.load_state_dict(load_state_file(out / "checkpoint.safetensors"))
         start_epoch = json.loads(ck.read_text())["epoch"] + 1
         log.info("resuming at epoch %d", start_epoch)
-    commit = _git_commit()  # the code this run starts with (the tree may move on while it trains)
+    commit = source_commit()  # the code this run starts with (the tree may move on while it trains)
     t0 = time.time()
     lr = np.array([cfg.lr, cfg.lr * cfg.dial_lr]) if cfg.dial else cfg.lr
     learn.fit_one_cycle(cfg.epochs, lr, start_epoch=start_epoch)

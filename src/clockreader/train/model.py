@@ -198,15 +198,21 @@ def load_onnx_weights(model: ClockNet, path: str | Path, calibration: torch.Tens
     the running ones are. No pickle is read: ONNX is protobuf.
     """
     import onnx
-    from onnx import numpy_helper
+
+    from .ensemble import is_ensemble, member_model, member_prefix
 
     path = Path(path)
     try:
-        graph = onnx.load(str(path)).graph
+        proto = onnx.load(str(path))
     except Exception as e:  # noqa: BLE001 - protobuf decoding errors come in many types
         raise ModelError(f"{path}: unreadable ONNX model ({type(e).__name__})") from None
-    inits = {t.name: t for t in graph.initializer}
-    if any(n.name.startswith("/dial_head/") for n in graph.node):
+    pre = ""
+    if is_ensemble(proto):  # `clockreader ensemble` (the bundled model): fine-tune its first member
+        proto, pre = member_model(path, 0), member_prefix(0)
+        log.info("%s is an ensemble: loading its first member", path)
+    graph = proto.graph
+    inits = _weight_arrays(graph)
+    if any(n.name.startswith(pre + "/dial_head/") for n in graph.node):
         raise ModelError(f"{path}: a model with a dial head fine-tunes from its model.safetensors, not its ONNX")
     nodes = [n for n in graph.node if n.op_type == "Conv"]
     pairs = _conv_bn_pairs(model.backbone)
@@ -215,8 +221,8 @@ def load_onnx_weights(model: ClockNet, path: str | Path, calibration: torch.Tens
     folded = []
     for node, (name, conv, bn) in zip(nodes, pairs):
         init_norm = conv.weight.detach().flatten(1).norm(dim=1)  # timm's initialisation, before loading
-        w = torch.from_numpy(numpy_helper.to_array(inits[node.input[1]]).copy())
-        b = torch.from_numpy(numpy_helper.to_array(inits[node.input[2]]).copy()) if len(node.input) > 2 else None
+        w = torch.from_numpy(inits[node.input[1]])
+        b = torch.from_numpy(inits[node.input[2]]) if len(node.input) > 2 else None
         seg, last = node.name.rsplit("/", 2)[-2], name.rsplit(".", 1)[-1]  # "/backbone/.../conv_dw/Conv"
         if tuple(w.shape) != tuple(conv.weight.shape) or not (seg == last or seg.endswith("." + last)):
             raise ModelError(f"{path}: convolution {node.name} {tuple(w.shape)} does not fit {name} {tuple(conv.weight.shape)}")
@@ -237,7 +243,7 @@ def load_onnx_weights(model: ClockNet, path: str | Path, calibration: torch.Tens
             bn.running_mean.zero_(), bn.running_var.fill_(1.0 - bn.eps), bn.bias.copy_(bias)
             bn.weight.copy_(1.0 / k)  # BN(kW'x) = W'x + b' until measured
         folded.append((conv, bn, bias, k))
-    head = {key: torch.from_numpy(numpy_helper.to_array(inits[key]).copy()) for key in ("head.weight", "head.bias") if key in inits}
+    head = {key: torch.from_numpy(inits[pre + key]) for key in ("head.weight", "head.bias") if pre + key in inits}
     if len(head) != 2 or not isinstance(model.head, nn.Linear) or head["head.weight"].shape != model.head.weight.shape:
         raise ModelError(f"{path}: no pooled head (head.weight, head.bias) of shape {tuple(model.head.weight.shape)}; only --head pool models load from ONNX")
     model.head.load_state_dict({k.split(".", 1)[1]: v for k, v in head.items()})
@@ -261,6 +267,18 @@ def load_onnx_weights(model: ClockNet, path: str | Path, calibration: torch.Tens
     model.train()
     log.info("loaded %s: %d folded conv/BatchNorm pairs rebuilt on %d clocks", path, len(folded), len(calibration))
     return model
+
+
+def _weight_arrays(graph) -> dict[str, np.ndarray]:
+    """float32 copies of the graph's initializers by name; weights stored as float16 behind a Cast (as
+    :func:`clockreader.train.ensemble.store_half` writes them) under the name the Cast gives them."""
+    from onnx import numpy_helper
+
+    arrays = {t.name: numpy_helper.to_array(t) for t in graph.initializer}
+    for n in graph.node:
+        if n.op_type == "Cast" and n.input[0] in arrays:
+            arrays[n.output[0]] = arrays[n.input[0]]
+    return {k: v.astype(np.float32) for k, v in arrays.items()}
 
 
 def calibration_clocks(size: int, n: int = 96, seed: int = 12_345) -> torch.Tensor:

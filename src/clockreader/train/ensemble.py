@@ -1,0 +1,171 @@
+"""Ensemble clock readers into one ONNX file: every member reads the same input and the output is the mean
+of their per-head log-probabilities (a product of experts, the rule :func:`~clockreader.runtime.reader.merge_views`
+uses for TTA's views). Unlike a weight mean (``clockreader average``) the members need not be one network's
+relatives, and no BatchNorm statistics are mixed; the cost is one forward pass per member.
+
+The file is an ordinary clockreader model (input ``image``, output ``logits`` of layout ``hour720+minute60``,
+the spec embedded and beside it), so ``read``, ``test`` and the server use it unchanged. Its weights are
+stored as float16 and cast to float32 by the graph itself, which halves the file and keeps the arithmetic
+in float32 (ONNX Runtime folds the casts once, when it loads the model; the CPU provider has few float16
+kernels, so converting the whole graph to float16 would be slower, not faster). Only ``onnx`` is needed.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+
+from ..decode import NUM_OUTPUTS
+from ..errors import ModelError
+from ..spec import ModelSpec, sha256_file, source_commit
+
+HEADS = ((0, 720), (720, NUM_OUTPUTS))  # hour hand, minute hand: each is normalised on its own
+
+
+def member_prefix(k: int) -> str:
+    """The prefix of member ``k``'s node and tensor names in an ensemble graph."""
+    return f"m{k}_"
+
+
+def _member_path(model: str | Path) -> Path:
+    path = Path(model)
+    path = path / "model.onnx" if path.is_dir() else path
+    if not path.is_file():
+        raise ModelError(f"{path}: model file not found")
+    if path.suffix != ".onnx":
+        raise ModelError(f"{path}: an ensemble is built from .onnx models (train writes model.onnx beside model.safetensors)")
+    return path
+
+
+def store_half(model, min_size: int = 16) -> int:
+    """In place: float32 initializers of ``min_size`` or more values are stored as float16, each behind a Cast
+    to float32 under its old name. Returns how many were converted."""
+    from onnx import TensorProto, helper, numpy_helper
+
+    graph = model.graph
+    inits, casts = [], []
+    for t in graph.initializer:
+        if t.data_type == TensorProto.FLOAT and int(np.prod(t.dims)) >= min_size:
+            half = numpy_helper.from_array(numpy_helper.to_array(t).astype(np.float16), t.name + "_fp16")
+            inits.append(half)
+            casts.append(helper.make_node("Cast", [half.name], [t.name], name=t.name + "_cast", to=TensorProto.FLOAT))
+        else:
+            inits.append(t)
+    nodes = casts + list(graph.node)
+    del graph.initializer[:], graph.node[:]
+    graph.initializer.extend(inits)
+    graph.node.extend(nodes)
+    return len(casts)
+
+
+def ensemble_models(models: list[str | Path], out: str | Path, command: str | None = None,
+                    half: bool = True) -> ModelSpec:
+    """Write ``out/model.onnx`` and ``out/model.json``: the ensemble of the clock readers ``models`` (ONNX
+    files or run folders). They must share input size, resize mode and normalisation; dial heads are dropped."""
+    import onnx
+    from onnx import TensorProto, compose, helper
+
+    from ..runtime.reader import load_spec_for
+
+    if len(models) < 2:
+        raise ValueError("an ensemble needs two or more models")
+    out = Path(out)
+    if (out / "model.onnx").exists():
+        raise FileExistsError(f"{out}/model.onnx already exists; choose a new --out folder")
+    paths = [_member_path(m) for m in models]
+    specs = [load_spec_for(p) for p in paths]
+    feed = lambda s: (s.input_size, s.resize, s.mean, s.std)  # noqa: E731
+    for p, s in zip(paths, specs):
+        if not s.layout.startswith("hour720+minute60"):
+            raise ModelError(f"{p}: a {s.layout} model is not a clock reader")
+        if feed(s) != feed(specs[0]):
+            raise ModelError(f"{p}: reads {s.input_size} px ({s.resize}) and cannot share its input with "
+                             f"{paths[0]}: {specs[0].input_size} px ({specs[0].resize}), or their normalisations differ")
+
+    nodes, inits, merged = [], [], []
+    for k, p in enumerate(paths):
+        pre = member_prefix(k)
+        try:
+            m = compose.add_prefix(onnx.load(str(p)), pre)
+        except Exception as e:  # noqa: BLE001 - protobuf decoding errors come in many types
+            raise ModelError(f"{p}: unreadable ONNX model ({type(e).__name__})") from None
+        image, logits = m.graph.input[0].name, m.graph.output[0].name
+        for n in m.graph.node:
+            n.input[:] = ["image" if x == image else x for x in n.input]
+            nodes.append(n)
+        inits.extend(m.graph.initializer)
+        heads = []
+        for j, (lo, hi) in enumerate(HEADS):
+            bounds = [helper.make_tensor(f"{pre}head{j}_{w}", TensorProto.INT64, [1], [v])
+                      for w, v in (("start", lo), ("end", hi), ("axis", 1))]
+            inits.extend(bounds)
+            nodes.append(helper.make_node("Slice", [logits] + [b.name for b in bounds], [f"{pre}head{j}"]))
+            nodes.append(helper.make_node("LogSoftmax", [f"{pre}head{j}"], [f"{pre}head{j}_logp"], axis=1))
+            heads.append(f"{pre}head{j}_logp")
+        nodes.append(helper.make_node("Concat", heads, [f"{pre}logp"], axis=1))
+        merged.append(f"{pre}logp")
+    inits.append(helper.make_tensor("inv_members", TensorProto.FLOAT, [], [1.0 / len(paths)]))
+    nodes += [helper.make_node("Sum", merged, ["logp_sum"]), helper.make_node("Mul", ["logp_sum", "inv_members"], ["logits"])]
+
+    first = onnx.load(str(paths[0]), load_external_data=False)
+    size = specs[0].input_size
+    graph = helper.make_graph(
+        nodes, "clockreader_ensemble",
+        [helper.make_tensor_value_info("image", TensorProto.FLOAT, ["batch", 3, size, size])],
+        [helper.make_tensor_value_info("logits", TensorProto.FLOAT, ["batch", NUM_OUTPUTS])], inits)
+    model = helper.make_model(graph, opset_imports=list(first.opset_import), ir_version=first.ir_version)
+    if half:
+        store_half(model)
+    spec = ModelSpec(**{**specs[0].__dict__, "layout": "hour720+minute60", "metrics": {}, "sha256": None, "training": {
+        "command": command or "ensemble_models", "commit": source_commit(),
+        "ensemble_of": [{"from": str(p), "training": s.training, "valid": s.metrics.get("valid")}
+                        for p, s in zip(paths, specs)],
+    }})
+    model.metadata_props.add(key="clockreader_spec", value=json.dumps({**json.loads(spec.to_json()), "sha256": None}))
+    onnx.checker.check_model(model)
+    out.mkdir(parents=True, exist_ok=True)
+    onnx.save(model, str(out / "model.onnx"))
+    spec.metrics["onnx_check"] = check_ensemble(out / "model.onnx", paths, size)
+    spec.sha256 = sha256_file(out / "model.onnx")
+    spec.save(out / "model.json")
+    return spec
+
+
+def check_ensemble(path: Path, members: list[Path], size: int, n: int = 4, seed: int = 0) -> dict:
+    """The ensemble against its members run one by one and merged in NumPy, on the same random inputs."""
+    import onnxruntime as ort
+
+    from ..decode import decode, split_outputs
+    from ..runtime.reader import merge_views
+
+    run = lambda p, x: ort.InferenceSession(str(p), providers=["CPUExecutionProvider"]).run(None, {"image": x})[0]  # noqa: E731
+    x = np.random.default_rng(seed).normal(size=(n, 3, size, size)).astype(np.float32)
+    ref = merge_views(np.stack([split_outputs(run(p, x))[0] for p in members]))
+    got = run(path, x)
+    return {"max_abs_diff": float(np.abs(ref - got).max()),
+            "same_readings": bool((decode(ref)[0] == decode(got)[0]).all())}
+
+
+def member_model(path: str | Path, k: int = 0):
+    """Member ``k`` of an ensemble file as a standalone ONNX model (its names keep their prefix), e.g. to
+    fine-tune it (:func:`clockreader.train.model.load_onnx_weights` takes the first member)."""
+    import onnx
+    from onnx.utils import Extractor
+
+    model = onnx.shape_inference.infer_shapes(onnx.load(str(path)))  # the extractor needs the member output's shape
+    return Extractor(model).extract_model(["image"], [f"{member_prefix(k)}{_member_output(model, k)}"])
+
+
+def _member_output(model, k: int) -> str:
+    """The name (without its prefix) of member ``k``'s raw output: the input of its first head slice."""
+    pre = member_prefix(k)
+    for n in model.graph.node:
+        if n.op_type == "Slice" and n.output[0] == f"{pre}head0":
+            return n.input[0][len(pre):]
+    raise ModelError(f"the model has no ensemble member {k}")
+
+
+def is_ensemble(model) -> bool:
+    return any(n.op_type == "Slice" and n.output[0] == f"{member_prefix(0)}head0" for n in model.graph.node)
