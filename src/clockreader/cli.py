@@ -93,7 +93,7 @@ def cmd_ensemble(args) -> int:
 
     spec = ensemble_models(args.models, args.out, command=_command_line(args), half=not args.float32)
     print(f"saved {args.out}/model.onnx and model.json (an ensemble of {len(args.models)} models, "
-          f"{(Path(args.out) / 'model.onnx').stat().st_size / 2**20:.1f} MB); "
+          f"{(Path(args.out) / 'model.onnx').stat().st_size / 1e6:.1f} MB); "
           f"members and ensemble agree: {spec.metrics['onnx_check']['same_readings']}")
     return 0
 

@@ -5,9 +5,10 @@ relatives, and no BatchNorm statistics are mixed; the cost is one forward pass p
 
 The file is an ordinary clockreader model (input ``image``, output ``logits`` of layout ``hour720+minute60``,
 the spec embedded and beside it), so ``read``, ``test`` and the server use it unchanged. Its weights are
-stored as float16 and cast to float32 by the graph itself, which halves the file and keeps the arithmetic
-in float32 (ONNX Runtime folds the casts once, when it loads the model; the CPU provider has few float16
-kernels, so converting the whole graph to float16 would be slower, not faster). Only ``onnx`` is needed.
+stored as float16 (scaled per slice, :func:`store_half`) and brought back to float32 by the graph itself,
+which halves the file and keeps the arithmetic in float32 (ONNX Runtime folds these constants once, when it
+loads the model; its CPU provider has few float16 kernels, so converting the whole graph to float16 would be
+slower, not faster). Only ``onnx`` is needed.
 """
 
 from __future__ import annotations
@@ -40,24 +41,31 @@ def _member_path(model: str | Path) -> Path:
 
 
 def store_half(model, min_size: int = 16) -> int:
-    """In place: float32 initializers of ``min_size`` or more values are stored as float16, each behind a Cast
-    to float32 under its old name. Returns how many were converted."""
+    """In place: each float32 weight tensor (two or more dimensions, ``min_size`` or more values) is stored as
+    float16 slices scaled to [-1, 1] along its first axis, with the float32 scales beside them; the graph
+    casts and multiplies them back under the tensor's old name. A slice's own scale keeps weights that are
+    tiny in float32 (a channel that BatchNorm folding shrank) from rounding to zero. Returns how many."""
     from onnx import TensorProto, helper, numpy_helper
 
     graph = model.graph
-    inits, casts = [], []
+    inits, nodes = [], []
     for t in graph.initializer:
-        if t.data_type == TensorProto.FLOAT and int(np.prod(t.dims)) >= min_size:
-            half = numpy_helper.from_array(numpy_helper.to_array(t).astype(np.float16), t.name + "_fp16")
-            inits.append(half)
-            casts.append(helper.make_node("Cast", [half.name], [t.name], name=t.name + "_cast", to=TensorProto.FLOAT))
-        else:
+        if t.data_type != TensorProto.FLOAT or len(t.dims) < 2 or int(np.prod(t.dims)) < min_size:
             inits.append(t)
-    nodes = casts + list(graph.node)
+            continue
+        w = numpy_helper.to_array(t)
+        scale = np.abs(w).max(axis=tuple(range(1, w.ndim)), keepdims=True).astype(np.float32)
+        scale[scale == 0] = 1.0
+        inits += [numpy_helper.from_array((w / scale).astype(np.float16), t.name + "_fp16"),
+                  numpy_helper.from_array(scale, t.name + "_scale")]
+        nodes += [helper.make_node("Cast", [t.name + "_fp16"], [t.name + "_unit"], name=t.name + "_cast", to=TensorProto.FLOAT),
+                  helper.make_node("Mul", [t.name + "_unit", t.name + "_scale"], [t.name], name=t.name + "_rescale")]
+    count = len(nodes) // 2
+    nodes += list(graph.node)
     del graph.initializer[:], graph.node[:]
     graph.initializer.extend(inits)
     graph.node.extend(nodes)
-    return len(casts)
+    return count
 
 
 def ensemble_models(models: list[str | Path], out: str | Path, command: str | None = None,

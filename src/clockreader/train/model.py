@@ -270,15 +270,18 @@ def load_onnx_weights(model: ClockNet, path: str | Path, calibration: torch.Tens
 
 
 def _weight_arrays(graph) -> dict[str, np.ndarray]:
-    """float32 copies of the graph's initializers by name; weights stored as float16 behind a Cast (as
-    :func:`clockreader.train.ensemble.store_half` writes them) under the name the Cast gives them."""
+    """float32 copies of the graph's initializers by name, and of the weights that the graph computes from them
+    with a Cast or a Mul (float16 weights and their scales, as :func:`clockreader.train.ensemble.store_half`
+    writes them) under the name the graph gives them."""
     from onnx import numpy_helper
 
-    arrays = {t.name: numpy_helper.to_array(t) for t in graph.initializer}
+    arrays = {t.name: numpy_helper.to_array(t).astype(np.float32) for t in graph.initializer}
     for n in graph.node:
         if n.op_type == "Cast" and n.input[0] in arrays:
             arrays[n.output[0]] = arrays[n.input[0]]
-    return {k: v.astype(np.float32) for k, v in arrays.items()}
+        elif n.op_type == "Mul" and all(i in arrays for i in n.input):
+            arrays[n.output[0]] = arrays[n.input[0]] * arrays[n.input[1]]
+    return arrays
 
 
 def calibration_clocks(size: int, n: int = 96, seed: int = 12_345) -> torch.Tensor:
