@@ -269,6 +269,8 @@ def _effects(rng: np.random.Generator, im: Image.Image) -> Image.Image:
         lum = (arr @ np.array([0.299, 0.587, 0.114], np.float32))[..., None] / 255
         k = np.float32(rng.uniform(5, 25))
         arr = arr + (1 - lum) * k * np.array([-1, 0.3, 0.8], np.float32) + lum * k * np.array([0.9, 0.3, -0.8], np.float32)
+    if rng.random() < 0.1:  # film stock: monochrome or toned, grain coarser than a pixel, halation
+        arr = _film_stock(rng, arr, size)
     if rng.random() < 0.06:  # low light: dark frame, strong sensor noise in every channel
         arr = arr * np.float32(rng.uniform(0.2, 0.5)) + rng.normal(0, rng.uniform(6, 16), arr.shape).astype(np.float32)
     if rng.random() < 0.35:
@@ -281,6 +283,41 @@ def _effects(rng: np.random.Generator, im: Image.Image) -> Image.Image:
         im.save(buf, "JPEG", quality=int(rng.integers(15, 90)))
         im = Image.open(io.BytesIO(buf.getvalue())).convert("RGB")
     return im
+
+
+_LUMA = np.array([0.299, 0.587, 0.114], np.float32)
+_TONES = np.array([(1.0, 1.0, 1.0), (1.08, 0.96, 0.78), (0.92, 1.0, 1.08)], np.float32)  # grey, sepia, cool
+
+
+def _film_stock(rng: np.random.Generator, arr: np.ndarray, size: int) -> np.ndarray:
+    """A film still: the frame in one toned channel, grain in cells of 1-3 px at 192 px that is strongest in
+    the mid-tones, and sometimes halation (a warm glow round the highlights)."""
+    lum = arr.clip(0, 255) @ _LUMA
+    arr = lum[..., None] * _TONES[rng.choice(3, p=[0.55, 0.3, 0.15])]
+    cells = max(8, int(size / (rng.uniform(1.0, 3.0) * size / 192)))
+    grain = Image.fromarray(rng.normal(0, 1, (cells, cells)).astype(np.float32)).resize((size, size), Image.BILINEAR)
+    mid = 4 * (lum / 255) * (1 - lum / 255)
+    arr = arr + (np.float32(rng.uniform(6, 24)) * np.asarray(grain) * (0.3 + mid))[..., None]
+    if rng.random() < 0.4:
+        bright = Image.fromarray(((lum - 190).clip(0, 65) * 3.9).astype(np.uint8))
+        glow = np.asarray(bright.filter(ImageFilter.GaussianBlur(size * rng.uniform(0.01, 0.04))), np.float32)
+        arr = arr + glow[..., None] * np.float32(rng.uniform(0.3, 0.8)) * np.array([1.0, 0.55, 0.35], np.float32)
+    return arr
+
+
+def _night_lit(rng: np.random.Generator, im: Image.Image, outline: np.ndarray, radius: float) -> Image.Image:
+    """A dial lit at night, from behind or by a floodlight (clock towers in time-lapse footage, station clocks
+    after dark): everything else falls to a dim, cool night; the dial keeps its light and glows over its rim."""
+    mask = Image.new("L", im.size, 0)
+    ImageDraw.Draw(mask).polygon([(float(x), float(y)) for x, y in outline], fill=255)
+    m = np.asarray(mask.filter(ImageFilter.GaussianBlur(max(0.5, radius * 0.02))), np.float32)[..., None] / 255
+    g = np.asarray(mask.filter(ImageFilter.GaussianBlur(max(2.0, radius * rng.uniform(0.08, 0.3)))), np.float32)[..., None] / 255
+    arr = np.asarray(im, np.float32)
+    night = arr * np.float32(rng.uniform(0.04, 0.25)) * rng.uniform((0.6, 0.7, 0.9), (0.9, 0.9, 1.1)).astype(np.float32)
+    dial = arr * np.float32(rng.uniform(0.9, 1.25)) * rng.uniform((0.95, 0.85, 0.6), (1.1, 1.0, 0.95)).astype(np.float32)
+    light = (dial * m).sum((0, 1)) / max(float(m.sum()), 1.0)
+    out = dial * m + night * (1 - m) + g * (1 - m) * np.float32(rng.uniform(0.2, 0.7)) * light
+    return Image.fromarray(out.clip(0, 255).astype(np.uint8), "RGB")
 
 
 def _outline(style: ClockStyle, canvas_px: int, n: int = 32) -> np.ndarray:
@@ -447,12 +484,14 @@ def render_clock(
     else:
         bg = Image.new("RGB", (size, size), background)
     h, canvas_px, kp = place_clock(bg, style, time, camera)
+    outline, box = outline_box(style, h, canvas_px, size, size)
     if effects and rng.random() < 0.1:
         _occlude(rng, bg, camera)
+    if effects and rng.random() < 0.06:
+        bg = _night_lit(rng, bg, outline, camera.radius)
     image = _effects(rng, bg) if effects else bg
 
     pts = {k: apply_homography(h, v)[0] if v is not None else None for k, v in kp["tips"].items()}
-    outline, box = outline_box(style, h, canvas_px, size, size)
     return RenderedClock(
         image=image, time=time, center=tuple(apply_homography(h, kp["center"])[0]),
         twelve=tuple(apply_homography(h, kp["twelve"])[0]), tips=pts, outline=outline,
