@@ -225,3 +225,36 @@ def test_case_side_shows_only_when_the_dial_is_tilted(shape):
             assert changed.sum() > 1000 and beyond.sum() > 150
             px = np.asarray(deep.image, int)[ys[beyond], xs[beyond]]
             assert (px[:, 0] > 2 * px[:, 1]).mean() > 0.9  # the red case, darkened by shading
+
+
+def test_night_lit_dial_keeps_its_light_in_a_dark_scene():
+    """A night-lit clock: the scene round the dial falls dark while the dial stays as bright as it was."""
+    from clockreader.render.scene import _night_lit
+
+    r = render_clock(5, size=192, effects=False, background=(150, 150, 150),
+                     camera=Camera(radius=60, cx=96, cy=96))
+    lit = np.asarray(_night_lit(np.random.default_rng(0), r.image, r.outline, r.camera.radius), float)
+    before = np.asarray(r.image, float)
+    x0, y0, x1, y1 = (int(v) for v in r.box)
+    corner, inner = (slice(0, 12), slice(0, 12)), (slice(80, 112), slice(80, 112))
+    assert lit[corner].mean() < 0.4 * before[corner].mean()  # the wall is in the dark
+    assert lit[inner].mean() > 0.85 * before[inner].mean()  # the face is not
+    assert lit[y0:y1, x0:x1].mean() > 2 * lit[corner].mean()
+
+
+def test_film_stock_is_one_toned_channel_with_coarse_grain():
+    """Film stock: a colour photo becomes one toned channel (grey, sepia or cool) plus neutral grain that
+    is coarser than a pixel (neighbouring pixels' noise agrees more than independent noise would)."""
+    from clockreader.render.scene import _TONES, _film_stock
+
+    flat = np.zeros((192, 192, 3), np.float32) + np.array([200, 60, 90], np.float32)  # a pink wall
+    for seed in range(6):
+        out = _film_stock(np.random.default_rng(seed), flat.copy(), 192)
+        spread = out - out[..., :1]  # the grain is the same in every channel, so this is the tone alone
+        assert spread.std((0, 1)).max() < 0.01
+        lum = float(flat[0, 0] @ np.array([0.299, 0.587, 0.114]))
+        assert any(np.allclose(spread[0, 0], lum * (tone - tone[0]), atol=0.5) for tone in _TONES)
+        g = out[..., 0] - out[..., 0].mean()
+        assert g.std() > 3  # grain is there
+        corr = (g[:, 1:] * g[:, :-1]).mean() / (g * g).mean()
+        assert corr > 0.3  # and spans more than one pixel (iid noise: ~0)

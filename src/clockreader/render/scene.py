@@ -290,8 +290,8 @@ _TONES = np.array([(1.0, 1.0, 1.0), (1.08, 0.96, 0.78), (0.92, 1.0, 1.08)], np.f
 
 
 def _film_stock(rng: np.random.Generator, arr: np.ndarray, size: int) -> np.ndarray:
-    """A film still: the frame in one toned channel, grain in cells of 1-3 px at 192 px that is strongest in
-    the mid-tones, and sometimes halation (a warm glow round the highlights)."""
+    """A film still: the frame in one toned channel, neutral grain in cells of 1-3 px at 192 px that is
+    strongest in the mid-tones, and sometimes halation (a warm glow round the highlights)."""
     lum = arr.clip(0, 255) @ _LUMA
     arr = lum[..., None] * _TONES[rng.choice(3, p=[0.55, 0.3, 0.15])]
     cells = max(8, int(size / (rng.uniform(1.0, 3.0) * size / 192)))
