@@ -23,13 +23,10 @@ def average_runs(checkpoints: list[str | Path], out: str | Path, command: str | 
     and the mean reads ``size`` px."""
     from torch.optim.swa_utils import AveragedModel
 
+    from .ensemble import new_model_folder
     from .export import export_model
 
-    if len(checkpoints) < 2:
-        raise ValueError("averaging needs two or more runs' model.safetensors")
-    out = Path(out)
-    if (out / "model.onnx").exists():
-        raise FileExistsError(f"{out}/model.onnx already exists; choose a new --out folder")
+    out = new_model_folder(checkpoints, out, "averaging needs two or more runs' model.safetensors")
     paths = [Path(c) for c in checkpoints]
     runs = [load_run(p) for p in paths]
     specs = [s for _, s in runs]

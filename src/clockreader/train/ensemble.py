@@ -40,6 +40,17 @@ def _member_path(model: str | Path) -> Path:
     return path
 
 
+def new_model_folder(sources: list, out: str | Path, too_few: str) -> Path:
+    """The checks that joining models (``ensemble``, ``average``) starts with: two or more sources, and an
+    output folder that holds no model yet (nothing is overwritten)."""
+    if len(sources) < 2:
+        raise ValueError(too_few)
+    out = Path(out)
+    if (out / "model.onnx").exists():
+        raise FileExistsError(f"{out}/model.onnx already exists; choose a new --out folder")
+    return out
+
+
 def store_half(model, min_size: int = 16) -> int:
     """In place: each float32 weight tensor (two or more dimensions, ``min_size`` or more values) is stored as
     float16 slices scaled to [-1, 1] along its first axis, with the float32 scales beside them; the graph
@@ -77,11 +88,7 @@ def ensemble_models(models: list[str | Path], out: str | Path, command: str | No
 
     from ..runtime.reader import load_spec_for
 
-    if len(models) < 2:
-        raise ValueError("an ensemble needs two or more models")
-    out = Path(out)
-    if (out / "model.onnx").exists():
-        raise FileExistsError(f"{out}/model.onnx already exists; choose a new --out folder")
+    out = new_model_folder(models, out, "an ensemble needs two or more models")
     paths = [_member_path(m) for m in models]
     specs = [load_spec_for(p) for p in paths]
     feed = lambda s: (s.input_size, s.resize, s.mean, s.std)  # noqa: E731
