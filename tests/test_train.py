@@ -232,7 +232,7 @@ def test_fine_tune_from_an_exported_onnx_model(which, tiny_model, tmp_path):
 
     proto = onnx.load(str(path))
     if is_ensemble(proto):  # (the bundled model is one): its first member is what loads
-        proto = member_model(path, 0)
+        proto = member_model(proto, 0)
     got = ort.InferenceSession(proto.SerializeToString()).run(None, {"image": x})[0][:, :780]
     assert np.abs(ref - got).max() < 1e-3
     bn = next(m for m in net.modules() if isinstance(m, torch.nn.BatchNorm2d))

@@ -106,6 +106,8 @@ def ensemble_models(models: list[str | Path], out: str | Path, command: str | No
             m = compose.add_prefix(onnx.load(str(p)), pre)
         except Exception as e:  # noqa: BLE001 - protobuf decoding errors come in many types
             raise ModelError(f"{p}: unreadable ONNX model ({type(e).__name__})") from None
+        if k == 0:
+            opsets, ir_version = list(m.opset_import), m.ir_version
         image, logits = m.graph.input[0].name, m.graph.output[0].name
         for n in m.graph.node:
             n.input[:] = ["image" if x == image else x for x in n.input]
@@ -124,13 +126,12 @@ def ensemble_models(models: list[str | Path], out: str | Path, command: str | No
     inits.append(helper.make_tensor("inv_members", TensorProto.FLOAT, [], [1.0 / len(paths)]))
     nodes += [helper.make_node("Sum", merged, ["logp_sum"]), helper.make_node("Mul", ["logp_sum", "inv_members"], ["logits"])]
 
-    first = onnx.load(str(paths[0]), load_external_data=False)
     size = specs[0].input_size
     graph = helper.make_graph(
         nodes, "clockreader_ensemble",
         [helper.make_tensor_value_info("image", TensorProto.FLOAT, ["batch", 3, size, size])],
         [helper.make_tensor_value_info("logits", TensorProto.FLOAT, ["batch", NUM_OUTPUTS])], inits)
-    model = helper.make_model(graph, opset_imports=list(first.opset_import), ir_version=first.ir_version)
+    model = helper.make_model(graph, opset_imports=opsets, ir_version=ir_version)
     if half:
         store_half(model)
     spec = ModelSpec(**{**specs[0].__dict__, "layout": "hour720+minute60", "metrics": {}, "sha256": None, "training": {
@@ -163,13 +164,13 @@ def check_ensemble(path: Path, members: list[Path], size: int, n: int = 4, seed:
             "same_readings": bool((decode(ref)[0] == decode(got)[0]).all())}
 
 
-def member_model(path: str | Path, k: int = 0):
-    """Member ``k`` of an ensemble file as a standalone ONNX model (its names keep their prefix), e.g. to
-    fine-tune it (:func:`clockreader.train.model.load_onnx_weights` takes the first member)."""
+def member_model(model, k: int = 0):
+    """Member ``k`` of an ensemble (a loaded ONNX model) as a standalone ONNX model (its names keep their
+    prefix), e.g. to fine-tune it (:func:`clockreader.train.model.load_onnx_weights` takes the first member)."""
     import onnx
     from onnx.utils import Extractor
 
-    model = onnx.shape_inference.infer_shapes(onnx.load(str(path)))  # the extractor needs the member output's shape
+    model = onnx.shape_inference.infer_shapes(model)  # the extractor needs the member output's shape
     return Extractor(model).extract_model(["image"], [f"{member_prefix(k)}{_member_output(model, k)}"])
 
 

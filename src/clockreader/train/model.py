@@ -208,7 +208,7 @@ def load_onnx_weights(model: ClockNet, path: str | Path, calibration: torch.Tens
         raise ModelError(f"{path}: unreadable ONNX model ({type(e).__name__})") from None
     pre = ""
     if is_ensemble(proto):  # `clockreader ensemble` (the bundled model): fine-tune its first member
-        proto, pre = member_model(path, 0), member_prefix(0)
+        proto, pre = member_model(proto, 0), member_prefix(0)
         log.info("%s is an ensemble: loading its first member", path)
     graph = proto.graph
     inits = _weight_arrays(graph)
