@@ -235,6 +235,10 @@ def _grid(size: int) -> tuple[np.ndarray, np.ndarray]:
     return yy, xx
 
 
+_LUMA = np.array([0.299, 0.587, 0.114], np.float32)
+_TONES = np.array([(1.0, 1.0, 1.0), (1.08, 0.96, 0.78), (0.92, 1.0, 1.08)], np.float32)  # grey, sepia, cool
+
+
 def _effects(rng: np.random.Generator, im: Image.Image) -> Image.Image:
     size = im.width
     if rng.random() < 0.3:
@@ -266,7 +270,7 @@ def _effects(rng: np.random.Generator, im: Image.Image) -> Image.Image:
     if rng.random() < 0.12:  # film grade: lifted blacks, softened whites, teal shadows and warm highlights
         lo, hi = rng.uniform(10, 50), rng.uniform(195, 245)
         arr = lo + arr.clip(0, 255) * np.float32((hi - lo) / 255)
-        lum = (arr @ np.array([0.299, 0.587, 0.114], np.float32))[..., None] / 255
+        lum = (arr @ _LUMA)[..., None] / 255
         k = np.float32(rng.uniform(5, 25))
         arr = arr + (1 - lum) * k * np.array([-1, 0.3, 0.8], np.float32) + lum * k * np.array([0.9, 0.3, -0.8], np.float32)
     if rng.random() < 0.1:  # film stock: monochrome or toned, grain coarser than a pixel, halation
@@ -276,7 +280,7 @@ def _effects(rng: np.random.Generator, im: Image.Image) -> Image.Image:
     if rng.random() < 0.35:
         arr = arr + rng.normal(0, rng.uniform(2, 12), arr.shape).astype(np.float32)
     if rng.random() < 0.08:
-        arr = np.repeat(arr @ np.array([0.299, 0.587, 0.114], np.float32), 3).reshape(arr.shape)
+        arr = np.repeat(arr @ _LUMA, 3).reshape(arr.shape)
     im = Image.fromarray(arr.clip(0, 255).astype(np.uint8), "RGB")
     if rng.random() < 0.4:
         buf = io.BytesIO()
@@ -285,16 +289,12 @@ def _effects(rng: np.random.Generator, im: Image.Image) -> Image.Image:
     return im
 
 
-_LUMA = np.array([0.299, 0.587, 0.114], np.float32)
-_TONES = np.array([(1.0, 1.0, 1.0), (1.08, 0.96, 0.78), (0.92, 1.0, 1.08)], np.float32)  # grey, sepia, cool
-
-
 def _film_stock(rng: np.random.Generator, arr: np.ndarray, size: int) -> np.ndarray:
     """A film still: the frame in one toned channel, neutral grain in cells of 1-3 px at 192 px that is
     strongest in the mid-tones, and sometimes halation (a warm glow round the highlights)."""
     lum = arr.clip(0, 255) @ _LUMA
     arr = lum[..., None] * _TONES[rng.choice(3, p=[0.55, 0.3, 0.15])]
-    cells = max(8, int(size / (rng.uniform(1.0, 3.0) * size / 192)))
+    cells = max(8, int(192 / rng.uniform(1.0, 3.0)))  # grain cells of 1-3 px at 192 px, whatever the size
     grain = Image.fromarray(rng.normal(0, 1, (cells, cells)).astype(np.float32)).resize((size, size), Image.BILINEAR)
     mid = 4 * (lum / 255) * (1 - lum / 255)
     arr = arr + (np.float32(rng.uniform(6, 24)) * np.asarray(grain) * (0.3 + mid))[..., None]

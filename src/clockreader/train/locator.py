@@ -142,7 +142,8 @@ def evaluate_locator(predict, n: int = 300, seed: int = 4242, size: int = 192, i
 
 
 def train_locator(cfg: LocatorConfig, command: str | None = None) -> ModelSpec:
-    from .export import export_onnx, sha256_file
+    from ..spec import sha256_file
+    from .export import export_onnx
 
     import fastai.callback.progress  # noqa: F401
     import fastai.callback.schedule  # noqa: F401
