@@ -8,9 +8,11 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from clockreader.locate import DEFAULT_LOCATOR, ClockLocator, crop_with_margin, decode_heatmap
+from clockreader.locate import DEFAULT_LOCATOR, ClockLocator, crop_with_margin, decode_heatmap, locate_views
 from clockreader.render import Camera, render_clock
-from clockreader.render.scenes import box_iou, render_scene
+from clockreader.geometry import box_iou
+from clockreader.render.scenes import render_scene, scene_band
+from clockreader.time import circular_diff
 
 needs_locator = pytest.mark.skipif(not DEFAULT_LOCATOR.is_file(), reason="no bundled locator")
 
@@ -36,6 +38,29 @@ def test_scenes_are_deterministic_with_valid_boxes():
             assert (ious[~np.eye(len(s.boxes), dtype=bool)] < 0.5).all()
         counts.append(len(s.boxes))
     assert 0 in counts and 1 in counts and max(counts) >= 2
+
+
+def test_locate_views_cover_a_wide_frame_with_square_windows():
+    assert locate_views(1000, 1100) == [((0, 0, 1000, 1100), ())]        # near square: the photo itself
+    views = locate_views(2390, 1000)                                       # a film frame
+    (pad, none), windows = views[0], views[1:]
+    assert pad == (0, -695, 2390, 1695) and none == ()                     # letterboxed to a square
+    starts = [v[0] for v, _ in windows]
+    assert all(v[2] - v[0] == 1000 and (v[1], v[3]) == (0, 1000) for v, _ in windows)
+    assert starts[0] == 0 and windows[-1][0][2] == 2390 and max(np.diff(starts)) <= 500
+    assert windows[0][1] == (True, 1000) and windows[1][1] == (True, starts[1], starts[1] + 1000)
+    tall = locate_views(750, 1000)                                         # a portrait photo: windows go down
+    assert [v for v, _ in tall[1:]] == [(0, 0, 750, 750), (0, 250, 750, 1000)] and tall[1][1] == (False, 750)
+
+
+def test_scene_band_keeps_whole_clocks_only():
+    bands = [b for b in (scene_band(render_scene(i, size=400), 2.39) for i in range(30)) if b is not None]
+    assert len(bands) >= 10
+    for b in bands:
+        assert b.image.size == (400, 167) and len(b.boxes) == len(b.times) >= 1
+        assert (b.boxes[:, 1] >= 0).all() and (b.boxes[:, 3] <= 167).all()
+    tall = next(b for b in (scene_band(render_scene(i, size=400), 0.75) for i in range(30)) if b is not None)
+    assert tall.image.size == (300, 400) and (tall.boxes[:, 2] <= 300).all()
 
 
 def test_decode_heatmap_peaks_to_boxes():
@@ -121,6 +146,23 @@ def test_read_several_clocks_in_one_photo(tmp_path):
     never = subprocess.run([sys.executable, "-m", "clockreader", "read", str(path), "--locate", "never", "--json"],
                            capture_output=True, text=True, timeout=120)
     assert len(never.stdout.splitlines()) == 1 and json.loads(never.stdout)["box"] is None
+
+
+@needs_locator
+def test_a_clock_in_a_film_frame_is_found_once_and_read():
+    """A 2.39:1 frame squished into the locator's square input gave this clock a box of the wrong shape
+    (IoU 0.47) and a wrong reading (5:29); square windows fit it, and the windows that all see it give one box."""
+    frame = Image.new("RGB", (1195, 500), (70, 80, 90))
+    s = render_clock(seed=6, size=200, effects=False, background=(70, 80, 90), camera=Camera(radius=90, cx=100, cy=100))
+    frame.paste(s.image, (560, 150))
+    truth = np.array([[570, 160, 750, 340]], float)
+    from clockreader.runtime.reader import load_reader
+
+    readings = load_reader().read_all(frame, locate="auto")
+    ious = box_iou(np.array([r.box for r in readings]), truth)[:, 0]
+    assert (ious >= 0.7).sum() == 1 and (ious > 0).sum() == 1, ious
+    best = readings[int(ious.argmax())]
+    assert circular_diff(best.time.index720, s.time.index720) <= 1, (best.time, s.time)
 
 
 def test_train_locator_tiny_run_exports_a_working_model(tmp_path):

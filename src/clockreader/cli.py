@@ -160,6 +160,17 @@ def cmd_train_locator(args) -> int:
     return 0
 
 
+FRAME_ASPECTS = {"16:9": 16 / 9, "2.39:1": 2.39, "3:4": 0.75}  # video, film (scope) and portrait photo frames
+
+
+def _print_scene_reading(r: dict, what: str) -> None:
+    print(f"clocks in synthetic scenes read as `read` does ({r['clocks']} clocks in {what}): "
+          f"found {r['found']:.3f}, read within 1 min {r['read_within_1min']:.3f} (from the true box: {r['read_from_true_box']:.3f})")
+    for name, f in r["by_clock_side"].items():
+        if f["clocks"]:
+            print(f"  {name:6s} clocks ({f['clocks']}): found {f['found']:.3f}, read {f['read_within_1min']:.3f}, from the true box {f['read_from_true_box']:.3f}")
+
+
 def cmd_locate_test(args) -> int:
     import json
 
@@ -172,13 +183,15 @@ def cmd_locate_test(args) -> int:
     print(f"synthetic scenes ({args.scenes}, {out['synthetic_scenes']['clocks']} clocks): recall {out['synthetic_scenes']['recall']:.3f}, "
           f"precision {out['synthetic_scenes']['precision']:.3f}, "
           f"empty scenes given a box {out['synthetic_scenes']['scenes_without_clocks_given_a_box']}")
-    reader = load_reader(args.model, locator=args.locator or "default") if (args.real or args.read_scenes) else None
+    reader = load_reader(args.model, locator=args.locator or "default") if (args.real or args.read_scenes or args.wide_scenes) else None
     if args.read_scenes:
         r = out["scene_reading"] = scene_reading_figures(reader, n=args.read_scenes, progress=True)
-        print(f"clocks in synthetic scenes read as `read` does ({r['clocks']} clocks in {r['scenes']} scenes of {r['size']} px): "
-              f"found {r['found']:.3f}, read within 1 min {r['read_within_1min']:.3f} (from the true box: {r['read_from_true_box']:.3f})")
-        for name, f in r["by_clock_side"].items():
-            print(f"  {name:6s} clocks ({f['clocks']}): found {f['found']:.3f}, read {f['read_within_1min']:.3f}, from the true box {f['read_from_true_box']:.3f}")
+        _print_scene_reading(r, f"{r['scenes']} scenes of {r['size']} px")
+    if args.wide_scenes:
+        out["frame_reading"] = {}
+        for name, aspect in FRAME_ASPECTS.items():
+            r = out["frame_reading"][name] = scene_reading_figures(reader, n=args.wide_scenes, progress=True, aspect=aspect)
+            _print_scene_reading(r, f"{name} bands of {r['scenes']} scenes of {r['size']} px")
     if args.real:
         r = out["real_composites"] = real_composite_figures(locator, reader, args.real)
         print(f"real clocks pasted into photos ({r['images']}): found {r['found_at_iou_0.5']:.3f} at IoU 0.5 "
@@ -285,6 +298,8 @@ def build_parser() -> argparse.ArgumentParser:
     lt.add_argument("--real", help="a labelled real-clock set to paste into backgrounds (e.g. ../shared/data/real-clocks)")
     lt.add_argument("--read-scenes", type=int, default=0, metavar="N",
                     help="also read the clocks of N synthetic scenes (768 px) end to end, as `read` does, against reading them from their true boxes")
+    lt.add_argument("--wide-scenes", type=int, default=0, metavar="N",
+                    help="the same on frames cut from N scenes at 16:9, 2.39:1 (film) and 3:4 (portrait)")
     lt.add_argument("--locator", help="locator .onnx (default: the bundled one)")
     lt.add_argument("--model", help="reader .onnx for the end-to-end figures (default: the bundled one)")
     lt.add_argument("--json", help="write the figures to this JSON file")

@@ -11,7 +11,8 @@ from PIL import Image
 from .datasets import read_dataset
 from .images import load_image
 from .locate import ClockLocator
-from .render.scenes import box_iou, render_scene
+from .geometry import box_iou
+from .render.scenes import render_scene, scene_band
 from .time import circular_diff
 
 
@@ -45,18 +46,20 @@ def synthetic_scene_figures(locator: ClockLocator, n: int = 300, seed: int = 424
 SIDE_BINS = (0.25, 0.45)  # clock side / image side: small < 0.25 <= medium < 0.45 <= large
 
 
-def _side_bin(box: np.ndarray, size: int) -> str:
-    side = max(box[2] - box[0], box[3] - box[1]) / size
+def _side_bin(box: np.ndarray, short_side: int) -> str:
+    side = max(box[2] - box[0], box[3] - box[1]) / short_side
     return "small" if side < SIDE_BINS[0] else ("medium" if side < SIDE_BINS[1] else "large")
 
 
-def scene_reading_figures(reader, n: int = 100, seed: int = 5151, size: int = 768, iou: float = 0.5, progress: bool = False) -> dict:
+def scene_reading_figures(reader, n: int = 100, seed: int = 5151, size: int = 768, iou: float = 0.5, progress: bool = False,
+                          aspect: float = 1.0) -> dict:
     """Read every clock in ``n`` synthetic scenes as ``clockreader read`` does (``read_all``, ``locate="auto"``).
 
     A clock counts as read when a reading whose box overlaps its true box (IoU >= ``iou``) is within ±1
     minute. Each clock is also read from its true box (with the locator's margin), which separates what
     the locator loses from what the reader loses. Figures are given by the clock's side relative to the
-    image's (small < 0.25 <= medium < 0.45 <= large).
+    image's short side (small < 0.25 <= medium < 0.45 <= large). ``aspect`` other than 1 reads the band of
+    each scene with that width / height (``scene_band``; scenes whose band would cut a clock are skipped).
     """
     from tqdm.auto import tqdm
 
@@ -65,7 +68,9 @@ def scene_reading_figures(reader, n: int = 100, seed: int = 5151, size: int = 76
     rows = []  # (bin, found, read end to end, read from the true box)
     for i in tqdm(range(n), desc="scenes", unit="scene", disable=not progress):
         s = render_scene(np.random.default_rng([seed, i]), size)
-        if not len(s.boxes):
+        if aspect != 1.0:
+            s = scene_band(s, aspect)
+        if s is None or not len(s.boxes):
             continue
         readings = reader.read_all(s.image, locate="auto")
         boxed = [r for r in readings if r.box is not None]
@@ -74,14 +79,14 @@ def scene_reading_figures(reader, n: int = 100, seed: int = 5151, size: int = 76
             ious = box_iou(np.array([r.box for r in boxed]), b)[:, 0] if boxed else np.zeros(0)
             found = bool(len(ious)) and ious.max() >= iou
             hit = found and circular_diff(boxed[int(ious.argmax())].time.index720, t.index720) <= 1
-            rows.append((_side_bin(b, size), found, hit, circular_diff(d.time.index720, t.index720) <= 1))
+            rows.append((_side_bin(b, min(s.image.size)), found, hit, circular_diff(d.time.index720, t.index720) <= 1))
 
     def figures(sel):
         k = max(len(sel), 1)
         return {"clocks": len(sel), "found": sum(r[1] for r in sel) / k, "read_within_1min": sum(r[2] for r in sel) / k,
                 "read_from_true_box": sum(r[3] for r in sel) / k}
 
-    out = {"scenes": n, "size": size, **figures(rows)}
+    out = {"scenes": n, "size": size, "aspect": aspect, **figures(rows)}
     out["by_clock_side"] = {name: figures([r for r in rows if r[0] == name]) for name in ("small", "medium", "large")}
     return out
 

@@ -1,5 +1,6 @@
 """Plane geometry shared by the renderer and the reader: homographies between 4 point pairs, and the
-dial's four quarter points (12, 3, 6 and 9 o'clock on the face's edge) that fix a dial's homography.
+dial's four quarter points (12, 3, 6 and 9 o'clock on the face's edge) that fix a dial's homography,
+the overlap of boxes, and when a photo is near enough to square to be squished into a model's input.
 
 NumPy only: the reader uses it to rectify a tilted or turned dial without torch or OpenCV.
 """
@@ -36,3 +37,24 @@ def apply_homography(h: np.ndarray, pts) -> np.ndarray:
 def dial_points(h: np.ndarray, center: tuple[float, float], radius: float) -> np.ndarray:
     """(4, 2) the quarter points of a dial of ``radius`` around ``center`` in canvas pixels, mapped by ``h``."""
     return apply_homography(h, np.asarray(center, float) + radius * QUARTERS)
+
+
+def box_iou(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """(N, M) intersection over union of two box arrays (x0, y0, x1, y1)."""
+    a, b = np.asarray(a, float).reshape(-1, 4), np.asarray(b, float).reshape(-1, 4)
+    x0 = np.maximum(a[:, None, 0], b[None, :, 0])
+    y0 = np.maximum(a[:, None, 1], b[None, :, 1])
+    x1 = np.minimum(a[:, None, 2], b[None, :, 2])
+    y1 = np.minimum(a[:, None, 3], b[None, :, 3])
+    inter = np.clip(x1 - x0, 0, None) * np.clip(y1 - y0, 0, None)
+    area = lambda r: (r[:, 2] - r[:, 0]) * (r[:, 3] - r[:, 1])  # noqa: E731
+    return inter / (area(a)[:, None] + area(b)[None, :] - inter + 1e-9)
+
+
+NEAR_SQUARE = 1.25  # a photo whose long side is at most this times its short side can be squished whole
+
+
+def near_square(width: float, height: float) -> bool:
+    """Whether a ``width`` x ``height`` photo can be squished into a square input without squashing a
+    round clock out of the shapes the networks learnt (a tilted dial is an ellipse too, but not a 2.39:1 one)."""
+    return max(width, height) <= NEAR_SQUARE * min(width, height)

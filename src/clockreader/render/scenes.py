@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter
 
+from ..geometry import box_iou
 from ..time import ClockTime
 from .scene import Camera, _effects, camera_homography, outline_box, place_clock, sample_background
 from .style import sample_style
@@ -20,18 +21,6 @@ class Scene:
     image: Image.Image
     boxes: np.ndarray   # (K, 4) x0, y0, x1, y1 of every clock, in pixels
     times: list[ClockTime]
-
-
-def box_iou(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """(N, M) intersection over union of two box arrays (x0, y0, x1, y1)."""
-    a, b = np.asarray(a, float).reshape(-1, 4), np.asarray(b, float).reshape(-1, 4)
-    x0 = np.maximum(a[:, None, 0], b[None, :, 0])
-    y0 = np.maximum(a[:, None, 1], b[None, :, 1])
-    x1 = np.minimum(a[:, None, 2], b[None, :, 2])
-    y1 = np.minimum(a[:, None, 3], b[None, :, 3])
-    inter = np.clip(x1 - x0, 0, None) * np.clip(y1 - y0, 0, None)
-    area = lambda r: (r[:, 2] - r[:, 0]) * (r[:, 3] - r[:, 1])  # noqa: E731
-    return inter / (area(a)[:, None] + area(b)[None, :] - inter + 1e-9)
 
 
 def _scene_camera(rng: np.random.Generator, size: int, area: float) -> Camera:
@@ -117,3 +106,24 @@ def render_scene(seed: int | np.random.Generator | None = None, size: int = 192,
             d.rectangle((ox, oy, ox + w, oy + hh), fill=tuple(int(v) for v in rng.integers(0, 256, 3)))
     image = _effects(rng, bg)
     return Scene(image, np.array(boxes, float).reshape(-1, 4), times)
+
+
+def scene_band(scene: Scene, aspect: float) -> Scene | None:
+    """The band of a square ``scene`` with ``aspect`` (width / height; a film frame is 2.39, a portrait
+    photo 0.75) that is centred on its first clock, or None when the band would cut a clock in two or
+    holds none. Used to score the locator on wide and tall frames, which it was not trained on."""
+    if not len(scene.boxes):
+        return None
+    size = scene.image.width
+    wide = aspect >= 1
+    length = int(round(size / aspect)) if wide else int(round(size * aspect))
+    lo_i, hi_i = (1, 3) if wide else (0, 2)
+    first = scene.boxes[0]
+    start = int(np.clip((first[lo_i] + first[hi_i] - length) / 2, 0, size - length))
+    inside = (scene.boxes[:, lo_i] >= start) & (scene.boxes[:, hi_i] <= start + length)
+    outside = (scene.boxes[:, hi_i] <= start) | (scene.boxes[:, lo_i] >= start + length)
+    if not (inside | outside).all():
+        return None
+    shift = np.array([0, start, 0, start] if wide else [start, 0, start, 0], float)
+    crop = (0, start, size, start + length) if wide else (start, 0, start + length, size)
+    return Scene(scene.image.crop(crop), scene.boxes[inside] - shift, [t for t, k in zip(scene.times, inside) if k])

@@ -24,7 +24,8 @@ from torch.utils.data import Dataset
 
 from ..locate import decode_heatmap
 from ..preprocess import to_unit_array
-from ..render.scenes import box_iou, render_scene
+from ..geometry import box_iou
+from ..render.scenes import render_scene
 from ..spec import IMAGENET_MEAN, IMAGENET_STD, ModelSpec
 from .learner import resolve_device
 from .model import LITE0, LITE0_ARCHS, load_lite0_imagenet
