@@ -55,6 +55,6 @@ NEAR_SQUARE = 1.25  # a photo whose long side is at most this times its short si
 
 
 def near_square(width: float, height: float) -> bool:
-    """Whether a ``width`` x ``height`` photo can be squished into a square input without squashing a
-    round clock out of the shapes the networks learnt (a tilted dial is an ellipse too, but not a 2.39:1 one)."""
+    """Whether a ``width`` x ``height`` photo can be squished into the locator's square input without
+    squashing a round clock out of the shapes it learnt (a tilted dial is an ellipse too, but not a 2.39:1 one)."""
     return max(width, height) <= NEAR_SQUARE * min(width, height)

@@ -86,14 +86,15 @@ class ClockLocator:
         return [(box * [sx, sy, sx, sy], score) for box, score in decode_heatmap(out, self.spec.stride, threshold)]
 
 
-def locate_views(width: int, height: int) -> list[tuple[tuple[int, int, int, int], tuple[float, ...]]]:
+def locate_views(width: int, height: int) -> list[tuple[tuple[int, int, int, int], tuple]]:
     """The regions the locator reads of a ``width`` x ``height`` photo, each with its inner edges.
 
     A near-square photo is one view, itself. A longer one gives the whole photo letterboxed to a square
     (the crop reaches past the photo, and PIL fills that with black) and square windows of its short side,
     half a side apart, so that any clock up to half the short side wide lies whole inside one window; the
-    bigger ones are found in the letterboxed view. A window's inner edges (those inside the photo) are
-    returned as coordinates: a box touching one is a clock cut by the window, and is left to another view.
+    bigger ones are found in the letterboxed view. Each window comes with ``(along_x, edge, ...)``: whether
+    the windows run along x, and its inner edges (those inside the photo). A box touching an inner edge is a
+    clock cut by the window, and is left to another view.
     """
     short, long = min(width, height), max(width, height)
     if near_square(width, height):
@@ -109,7 +110,7 @@ def locate_views(width: int, height: int) -> list[tuple[tuple[int, int, int, int
 
 
 def _cut_by(box: np.ndarray, inner: tuple) -> bool:
-    """Whether ``box`` touches one of a window's inner edges (``inner``: (horizontal?, edge, ...))."""
+    """Whether ``box`` touches one of a window's inner edges (``inner``: (along_x, edge, ...))."""
     if not inner:
         return False
     lo, hi = (box[0], box[2]) if inner[0] else (box[1], box[3])

@@ -23,7 +23,6 @@ import numpy as np
 
 from ..decode import NUM_OUTPUTS, decode, split_outputs, top_k_indices
 from ..errors import ClockReaderError, ModelError
-from ..geometry import near_square
 from ..images import ImageInput, describe, load_image
 from ..preprocess import prepare
 from ..spec import ModelSpec, sha256_file
@@ -128,9 +127,8 @@ def combine_rectified(plain: np.ndarray, straight: np.ndarray, policy: str = REC
 
 
 def _fills_frame(box, image) -> bool:
-    """``--locate auto`` reads the whole photo when its best clock covers at least half of it and the photo
-    is near square (squished whole, a wide frame would squash its clock; cropped, the clock stays round)."""
-    return near_square(image.width, image.height) and (box[2] - box[0]) * (box[3] - box[1]) >= 0.5 * image.width * image.height
+    """``--locate auto`` reads the whole photo when its best clock covers at least half of it."""
+    return (box[2] - box[0]) * (box[3] - box[1]) >= 0.5 * image.width * image.height
 
 
 def auto_view(image, box):
