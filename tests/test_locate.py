@@ -49,8 +49,10 @@ def test_locate_views_cover_a_wide_frame_with_square_windows():
     assert all(v[2] - v[0] == 1000 and (v[1], v[3]) == (0, 1000) for v, _ in windows)
     assert starts[0] == 0 and windows[-1][0][2] == 2390 and max(np.diff(starts)) <= 500
     assert windows[0][1] == (True, 1000) and windows[1][1] == (True, starts[1], starts[1] + 1000)
-    tall = locate_views(750, 1000)                                         # a portrait photo: windows go down
-    assert [v for v, _ in tall[1:]] == [(0, 0, 750, 750), (0, 250, 750, 1000)] and tall[1][1] == (False, 750)
+    assert len(locate_views(1000, 750)) == 1                               # a 4:3 photo is squished whole
+    tall = locate_views(600, 1000)                                         # a tall frame: windows go down
+    assert [v for v, _ in tall[1:]] == [(0, 0, 600, 600), (0, 200, 600, 800), (0, 400, 600, 1000)]
+    assert tall[1][1] == (False, 600) and tall[2][1] == (False, 200, 800)
 
 
 def test_scene_band_keeps_whole_clocks_only():
@@ -195,7 +197,7 @@ def test_locate_test_reads_scene_clocks_end_to_end(tmp_path):
         k: sides.count(k) for k in ("small", "medium", "large")}
     assert fig["found"] >= 0.8 and fig["read_within_1min"] >= 0.5 and fig["read_from_true_box"] >= 0.5
     assert "read within 1 min" in r.stdout
-    assert set(json.loads(out.read_text())["frame_reading"]) == {"16:9", "2.39:1", "3:4"} and "2.39:1 bands" in r.stdout
+    assert set(json.loads(out.read_text())["frame_reading"]) == {"16:9", "2.39:1", "3:2", "3:4"} and "2.39:1 bands" in r.stdout
 
 
 @needs_locator

@@ -160,7 +160,7 @@ def cmd_train_locator(args) -> int:
     return 0
 
 
-FRAME_ASPECTS = {"16:9": 16 / 9, "2.39:1": 2.39, "3:4": 0.75}  # video, film (scope) and portrait photo frames
+FRAME_ASPECTS = {"16:9": 16 / 9, "2.39:1": 2.39, "3:2": 1.5, "3:4": 0.75}  # video, film (scope), camera and upright phone frames
 
 
 def _print_scene_reading(r: dict, what: str) -> None:
@@ -299,7 +299,7 @@ def build_parser() -> argparse.ArgumentParser:
     lt.add_argument("--read-scenes", type=int, default=0, metavar="N",
                     help="also read the clocks of N synthetic scenes (768 px) end to end, as `read` does, against reading them from their true boxes")
     lt.add_argument("--wide-scenes", type=int, default=0, metavar="N",
-                    help="the same on frames cut from N scenes at 16:9, 2.39:1 (film) and 3:4 (portrait)")
+                    help="the same on frames cut from N scenes at 16:9, 2.39:1 (film), 3:2 and 3:4 (upright phone photo)")
     lt.add_argument("--locator", help="locator .onnx (default: the bundled one)")
     lt.add_argument("--model", help="reader .onnx for the end-to-end figures (default: the bundled one)")
     lt.add_argument("--json", help="write the figures to this JSON file")
