@@ -165,6 +165,10 @@ def test_a_clock_in_a_film_frame_is_found_once_and_read():
     assert (ious >= 0.7).sum() == 1 and (ious > 0).sum() == 1, ious
     best = readings[int(ious.argmax())]
     assert circular_diff(best.time.index720, s.time.index720) <= 1, (best.time, s.time)
+    from clockreader import read_time
+
+    one = read_time(frame)                               # the API reads the photo as `clockreader read` does
+    assert one.box == best.box and one.time == best.time
 
 
 def test_train_locator_tiny_run_exports_a_working_model(tmp_path):

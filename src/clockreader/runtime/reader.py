@@ -333,7 +333,10 @@ def load_reader(model: str | Path | None = None, threads: int | None = None,
 
 
 def read_time(image: ImageInput, model: str | Path | None = None) -> Reading:
-    """Read the time from one clock photo with the bundled model (cached after the first call).
+    """Read the time from one clock photo with the bundled model (cached after the first call), as
+    ``clockreader read`` does: the locator's best clock (``read_all(image, locate="auto")[0]``, with its
+    ``box``), or the whole photo when the clock fills it. ``load_reader().read(image)`` reads the whole
+    photo with the model alone.
 
     >>> from clockreader import read_time, render_clock
     >>> read_time(render_clock(seed=1).image).hour in range(1, 13)
@@ -342,7 +345,7 @@ def read_time(image: ImageInput, model: str | Path | None = None) -> Reading:
     key = str(model)
     if key not in _DEFAULT:
         _DEFAULT[key] = ClockReader(model)
-    return _DEFAULT[key].read(image)
+    return _DEFAULT[key].read_all(image, locate="auto")[0]
 
 
 __all__ = ["ClockReader", "Reading", "describe", "load_reader", "read_time"]
