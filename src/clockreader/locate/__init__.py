@@ -5,8 +5,8 @@ clock centres on a grid of ``stride``-pixel cells plus the log width and height 
 centre. Peaks (3x3 local maxima above the spec's ``score_threshold``) become boxes.
 
 It was trained on square scenes, and squishing a wide frame into its square input turns round clocks into
-narrow ellipses it does not know (measured on synthetic scenes cut to 2.39:1, a film frame: 33% of the
-clocks found). A photo that is not ``near_square`` is therefore searched in square
+narrow ellipses it does not know (measured with the locator bundled before its retraining, on synthetic scenes
+cut to 2.39:1, a film frame: 32% of the clocks found). A photo that is not ``near_square`` is therefore searched in square
 windows of its short side, half a side apart, plus the whole photo letterboxed (for the clocks too big for
 a window), and the boxes of all views are merged (``locate_views``).
 """
