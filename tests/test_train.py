@@ -360,3 +360,39 @@ def test_ensemble_averages_its_members_readings_in_one_onnx_file(tiny_model, tmp
 
     with pytest.raises(ModelError, match="centernet model is not a clock reader"):
         ensemble_models([a, DEFAULT_LOCATOR], tmp_path / "locator")
+
+
+def test_ensemble_can_store_its_weights_as_int8(tiny_model, tmp_path):
+    """`clockreader ensemble --store int8`: per-channel int8 weights, a quarter of float32 (so three
+    readers of the bundled size fit the 20 MB limit), read by ONNX Runtime close to the float32 ensemble
+    and loaded back into torch; an unknown storage type is refused."""
+    import onnxruntime as ort
+
+    from clockreader.cli import main
+    from clockreader.train.ensemble import ensemble_models, store_compact
+    from clockreader.train.model import calibration_clocks, load_onnx_weights
+
+    a, b = tiny_model / "model.onnx", _perturbed_copy(tiny_model, tmp_path / "b")
+    assert main(["ensemble", str(a), str(b), "--out", str(tmp_path / "f32"), "--store", "float32"]) == 0
+    assert main(["ensemble", str(a), str(b), "--out", str(tmp_path / "i8"), "--store", "int8"]) == 0
+    f32, i8 = tmp_path / "f32" / "model.onnx", tmp_path / "i8" / "model.onnx"
+    assert i8.stat().st_size < 0.3 * f32.stat().st_size
+
+    x = np.random.default_rng(5).normal(size=(5, 3, 64, 64)).astype(np.float32)
+    run = lambda p: ort.InferenceSession(str(p)).run(None, {"image": x})[0]  # noqa: E731
+    want, got = run(f32), run(i8)
+    assert np.abs(got - want).max() < 0.1 * np.abs(want).max()
+    assert (got[:, :720].argmax(1) == want[:, :720].argmax(1)).all()
+
+    net = ClockNet("resnet10t", head="pool", size=64)
+    load_onnx_weights(net, i8, calibration_clocks(64, n=8))
+    with torch.no_grad():
+        mine = net.eval()(torch.from_numpy(x)).numpy()
+    assert np.abs(mine - run(a)).max() < 0.1 * np.abs(run(a)).max()  # the first member, from int8 weights
+
+    import onnx
+    with pytest.raises(ValueError, match="float16, int8, not int4"):
+        store_compact(onnx.load(str(a)), "int4")
+    with pytest.raises(SystemExit):  # argparse names the choices
+        main(["ensemble", str(a), str(b), "--out", str(tmp_path / "x"), "--store", "int4"])
+    assert not (tmp_path / "x").exists()

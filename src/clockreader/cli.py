@@ -91,7 +91,7 @@ def cmd_ensemble(args) -> int:
 
     from .train.ensemble import ensemble_models
 
-    spec = ensemble_models(args.models, args.out, command=_command_line(args), half=not args.float32)
+    spec = ensemble_models(args.models, args.out, command=_command_line(args), store=args.store)
     print(f"saved {args.out}/model.onnx and model.json (an ensemble of {len(args.models)} models, "
           f"{(Path(args.out) / 'model.onnx').stat().st_size / 1e6:.1f} MB); "
           f"members and ensemble agree: {spec.metrics['onnx_check']['same_readings']}")
@@ -245,7 +245,9 @@ def build_parser() -> argparse.ArgumentParser:
     en = sub.add_parser("ensemble", help="join readers into one ONNX model that averages their readings")
     en.add_argument("models", nargs="+", metavar="MODEL.onnx", help="readers' ONNX files (or run folders), one input size")
     en.add_argument("--out", required=True, help="output folder (must not hold a model yet)")
-    en.add_argument("--float32", action="store_true", help="store the weights as float32 (default: float16, half the file)")
+    en.add_argument("--store", choices=("float32", "float16", "int8"), default="float16",
+                    help="how the weights are kept in the file: float16 (default, half of float32) or int8 (a quarter; "
+                         "per-channel scales); the arithmetic is float32 either way")
     en.set_defaults(func=cmd_ensemble)
 
     lf = sub.add_parser("lr-find", help="run fastai's learning-rate finder and save the plot")

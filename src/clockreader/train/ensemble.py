@@ -5,10 +5,10 @@ relatives, and no BatchNorm statistics are mixed; the cost is one forward pass p
 
 The file is an ordinary clockreader model (input ``image``, output ``logits`` of layout ``hour720+minute60``,
 the spec embedded and beside it), so ``read``, ``test`` and the server use it unchanged. Its weights are
-stored as float16 (scaled per slice, :func:`store_half`) and brought back to float32 by the graph itself,
-which halves the file and keeps the arithmetic in float32 (ONNX Runtime folds these constants once, when it
-loads the model; its CPU provider has few float16 kernels, so converting the whole graph to float16 would be
-slower, not faster). Only ``onnx`` is needed.
+stored as float16 or int8 (scaled per output channel, :func:`store_compact`) and brought back to float32 by the
+graph itself, which halves (or quarters) the file and keeps the arithmetic in float32 (ONNX Runtime folds these
+constants once, when it loads the model; its CPU provider has few float16 kernels, so converting the whole graph
+to float16 would be slower, not faster). Only ``onnx`` is needed.
 """
 
 from __future__ import annotations
@@ -51,13 +51,22 @@ def new_model_folder(sources: list, out: str | Path, too_few: str) -> Path:
     return out
 
 
-def store_half(model, min_size: int = 16) -> int:
-    """In place: each float32 weight tensor (two or more dimensions, ``min_size`` or more values) is stored as
-    float16 slices scaled to [-1, 1] along its first axis, with the float32 scales beside them; the graph
+STORAGE = {"float16": (np.float16, 1.0), "int8": (np.int8, 127.0)}  # stored type, and what a slice's max maps to
+
+
+def store_compact(model, dtype: str = "float16", min_size: int = 16) -> int:
+    """In place: each float32 weight tensor (two or more dimensions, ``min_size`` or more values) is stored in
+    ``dtype`` (``float16`` or ``int8``), scaled per slice along its first axis (an output channel) so that the
+    slice's largest weight maps to the type's largest value, with the float32 scales beside them; the graph
     casts and multiplies them back under the tensor's old name. A slice's own scale keeps weights that are
-    tiny in float32 (a channel that BatchNorm folding shrank) from rounding to zero. Returns how many."""
+    tiny in float32 (a channel that BatchNorm folding shrank) from rounding to zero. ``int8`` is symmetric
+    per-channel weight quantisation (as ONNX Runtime's QDQ weights are), a quarter of the file; the arithmetic
+    stays float32 either way. Returns how many tensors were stored."""
     from onnx import TensorProto, helper, numpy_helper
 
+    if dtype not in STORAGE:
+        raise ValueError(f"weights can be stored as {', '.join(STORAGE)}, not {dtype}")
+    np_type, top = STORAGE[dtype]
     graph = model.graph
     inits, nodes = [], []
     for t in graph.initializer:
@@ -65,11 +74,13 @@ def store_half(model, min_size: int = 16) -> int:
             inits.append(t)
             continue
         w = numpy_helper.to_array(t)
-        scale = np.abs(w).max(axis=tuple(range(1, w.ndim)), keepdims=True).astype(np.float32)
+        scale = np.abs(w).max(axis=tuple(range(1, w.ndim)), keepdims=True).astype(np.float32) / top
         scale[scale == 0] = 1.0
-        inits += [numpy_helper.from_array((w / scale).astype(np.float16), t.name + "_fp16"),
+        unit = w / scale
+        stored = np.rint(unit).astype(np_type) if np_type == np.int8 else unit.astype(np_type)
+        inits += [numpy_helper.from_array(stored, f"{t.name}_{dtype}"),
                   numpy_helper.from_array(scale, t.name + "_scale")]
-        nodes += [helper.make_node("Cast", [t.name + "_fp16"], [t.name + "_unit"], name=t.name + "_cast", to=TensorProto.FLOAT),
+        nodes += [helper.make_node("Cast", [f"{t.name}_{dtype}"], [t.name + "_unit"], name=t.name + "_cast", to=TensorProto.FLOAT),
                   helper.make_node("Mul", [t.name + "_unit", t.name + "_scale"], [t.name], name=t.name + "_rescale")]
     count = len(nodes) // 2
     nodes += list(graph.node)
@@ -80,9 +91,10 @@ def store_half(model, min_size: int = 16) -> int:
 
 
 def ensemble_models(models: list[str | Path], out: str | Path, command: str | None = None,
-                    half: bool = True) -> ModelSpec:
+                    store: str = "float16") -> ModelSpec:
     """Write ``out/model.onnx`` and ``out/model.json``: the ensemble of the clock readers ``models`` (ONNX
-    files or run folders). They must share input size, resize mode and normalisation; dial heads are dropped."""
+    files or run folders). They must share input size, resize mode and normalisation; dial heads are dropped.
+    ``store``: how the weights are kept in the file (``float32``, ``float16`` or ``int8``, :func:`store_compact`)."""
     import onnx
     from onnx import TensorProto, compose, helper
 
@@ -132,8 +144,8 @@ def ensemble_models(models: list[str | Path], out: str | Path, command: str | No
         [helper.make_tensor_value_info("image", TensorProto.FLOAT, ["batch", 3, size, size])],
         [helper.make_tensor_value_info("logits", TensorProto.FLOAT, ["batch", NUM_OUTPUTS])], inits)
     model = helper.make_model(graph, opset_imports=opsets, ir_version=ir_version)
-    if half:
-        store_half(model)
+    if store != "float32":
+        store_compact(model, store)
     spec = ModelSpec(**{**specs[0].__dict__, "layout": "hour720+minute60", "metrics": {}, "sha256": None, "training": {
         "command": command or "ensemble_models", "commit": source_commit(),
         "ensemble_of": [{"from": str(p), "training": s.training, "valid": s.metrics.get("valid")}

@@ -271,7 +271,7 @@ def load_onnx_weights(model: ClockNet, path: str | Path, calibration: torch.Tens
 
 def _weight_arrays(graph) -> dict[str, np.ndarray]:
     """float32 copies of the graph's initializers by name, and of the weights that the graph computes from them
-    with a Cast or a Mul (float16 weights and their scales, as :func:`clockreader.train.ensemble.store_half`
+    with a Cast or a Mul (float16 or int8 weights and their scales, as :func:`clockreader.train.ensemble.store_compact`
     writes them) under the name the graph gives them."""
     from onnx import numpy_helper
 
