@@ -5,6 +5,8 @@ with end-to-end reading accuracy on those composites compared with reading the o
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from PIL import Image
 
@@ -43,12 +45,13 @@ def synthetic_scene_figures(locator: ClockLocator, n: int = 300, seed: int = 424
             "scenes_without_clocks_given_a_box": empty_with_box}
 
 
-SIDE_BINS = (0.25, 0.45)  # clock side / image side: small < 0.25 <= medium < 0.45 <= large
+# clock side / image side: tiny < 0.15 <= small < 0.25 <= medium < 0.45 <= large
+SIDE_BINS = {"tiny": 0.15, "small": 0.25, "medium": 0.45, "large": math.inf}
 
 
 def _side_bin(box: np.ndarray, short_side: int) -> str:
     side = max(box[2] - box[0], box[3] - box[1]) / short_side
-    return "small" if side < SIDE_BINS[0] else ("medium" if side < SIDE_BINS[1] else "large")
+    return next(name for name, top in SIDE_BINS.items() if side < top)
 
 
 def scene_reading_figures(reader, n: int = 100, seed: int = 5151, size: int = 768, iou: float = 0.5, progress: bool = False,
@@ -58,8 +61,8 @@ def scene_reading_figures(reader, n: int = 100, seed: int = 5151, size: int = 76
     A clock counts as read when a reading whose box overlaps its true box (IoU >= ``iou``) is within ±1
     minute. Each clock is also read from its true box (with the locator's margin), which separates what
     the locator loses from what the reader loses. Figures are given by the clock's side relative to the
-    image's short side (small < 0.25 <= medium < 0.45 <= large). ``aspect`` other than 1 reads the band of
-    each scene with that width / height (``scene_band``; scenes whose band would cut a clock are skipped).
+    image's short side (:data:`SIDE_BINS`: tiny < 0.15 <= small < 0.25 <= medium < 0.45 <= large). ``aspect``
+    other than 1 reads the band of each scene with that width / height (``scene_band``; scenes whose band would cut a clock are skipped).
     """
     from tqdm.auto import tqdm
 
@@ -87,7 +90,7 @@ def scene_reading_figures(reader, n: int = 100, seed: int = 5151, size: int = 76
                 "read_from_true_box": sum(r[3] for r in sel) / k}
 
     out = {"scenes": n, "size": size, "aspect": aspect, **figures(rows)}
-    out["by_clock_side"] = {name: figures([r for r in rows if r[0] == name]) for name in ("small", "medium", "large")}
+    out["by_clock_side"] = {name: figures([r for r in rows if r[0] == name]) for name in SIDE_BINS}
     return out
 
 

@@ -39,8 +39,9 @@ def dial_points(h: np.ndarray, center: tuple[float, float], radius: float) -> np
     return apply_homography(h, np.asarray(center, float) + radius * QUARTERS)
 
 
-def box_iou(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """(N, M) intersection over union of two box arrays (x0, y0, x1, y1)."""
+def box_iou(a: np.ndarray, b: np.ndarray, of_smaller: bool = False) -> np.ndarray:
+    """(N, M) intersection over union of two box arrays (x0, y0, x1, y1); with ``of_smaller``, over the
+    smaller box's area instead (1 when one box holds the other)."""
     a, b = np.asarray(a, float).reshape(-1, 4), np.asarray(b, float).reshape(-1, 4)
     x0 = np.maximum(a[:, None, 0], b[None, :, 0])
     y0 = np.maximum(a[:, None, 1], b[None, :, 1])
@@ -48,6 +49,8 @@ def box_iou(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     y1 = np.minimum(a[:, None, 3], b[None, :, 3])
     inter = np.clip(x1 - x0, 0, None) * np.clip(y1 - y0, 0, None)
     area = lambda r: (r[:, 2] - r[:, 0]) * (r[:, 3] - r[:, 1])  # noqa: E731
+    if of_smaller:
+        return inter / (np.minimum(area(a)[:, None], area(b)[None, :]) + 1e-9)
     return inter / (area(a)[:, None] + area(b)[None, :] - inter + 1e-9)
 
 
