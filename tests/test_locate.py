@@ -187,6 +187,7 @@ def test_train_locator_tiny_run_exports_a_working_model(tmp_path):
     assert spec.layout == "centernet" and set(spec.metrics["synthetic_scenes"]) >= {"recall", "precision"}
     loc = ClockLocator(tmp_path / "locator.onnx")
     assert loc.spec.input_size == 64
+    assert loc.spec.score_threshold == spec.score_threshold == spec.metrics["score_threshold"]["threshold"]
     dets = loc.locate(render_clock(seed=2, size=200).image, threshold=0.0)
     assert all(0 <= d.score <= 1 and d.box[0] < d.box[2] for d in dets)
 
@@ -222,3 +223,38 @@ def test_clocks_in_film_frames_are_found():
     fig = scene_reading_figures(load_reader(), n=n, aspect=2.39)
     assert fig["clocks"] == sum(len(b.boxes) for b in bands if b is not None) >= 5
     assert fig["found"] >= 0.8 and fig["read_within_1min"] >= 0.5
+
+
+@needs_locator
+def test_the_score_threshold_is_chosen_for_the_best_f1_on_scenes_of_their_own_seed():
+    """Raising the threshold trades recall for precision; the choice is the sweep's best F1."""
+    from clockreader.evaluate_locate import THRESHOLD_GRID, choose_score_threshold
+
+    out = choose_score_threshold(ClockLocator(), n=24)
+    sweep = [out["sweep"][f"{t:.2f}"] for t in THRESHOLD_GRID]
+    assert out["threshold"] in THRESHOLD_GRID and out["seed"] != 4242
+    assert sweep[0]["recall"] >= sweep[-1]["recall"] and sweep[0]["precision"] <= sweep[-1]["precision"]
+    assert out["sweep"][f"{out['threshold']:.2f}"]["f1"] == max(r["f1"] for r in sweep) > 0.8
+
+
+@needs_locator
+def test_a_small_clock_beside_a_big_one_is_found_by_the_small_clock_locator():
+    """A clock 80 px across in a 1024 x 768 photo (a tenth of its height): the main locator, trained on
+    clocks of 3-85% of the image, does not see it; the bundled small-clock locator adds it after the big
+    clock's box, and both are read."""
+    from clockreader.runtime.reader import load_reader
+
+    photo = Image.new("RGB", (1024, 768), (120, 125, 118))
+    big = render_clock(seed=2, size=300, effects=False, background=(200, 190, 170), camera=Camera(radius=140, cx=150, cy=150))
+    small = render_clock(seed=52, size=90, effects=False, background=(90, 95, 100), camera=Camera(radius=40, cx=45, cy=45))
+    photo.paste(big.image, (80, 200))
+    photo.paste(small.image, (760, 120))
+    truth = np.array([[90, 210, 370, 490], [765, 125, 845, 205]], float)  # the dials
+
+    alone = ClockLocator(DEFAULT_LOCATOR, small=None).locate(photo)
+    assert (box_iou(np.array([d.box for d in alone]), truth)[:, 1] < 0.3).all()
+    found = ClockLocator().locate(photo)
+    ious = box_iou(np.array([d.box for d in found]), truth)
+    assert len(found) == 2 and ious[0, 0] >= 0.7 and ious[1, 1] >= 0.5, ious
+    readings = load_reader().read_all(photo)
+    assert [str(r.time) for r in readings] == [str(big.time), str(small.time)]

@@ -193,10 +193,13 @@ def cmd_locate_test(args) -> int:
             r = out["frame_reading"][name] = scene_reading_figures(reader, n=args.wide_scenes, progress=True, aspect=aspect)
             _print_scene_reading(r, f"{name} bands of {r['scenes']} scenes of {r['size']} px")
     if args.real:
-        r = out["real_composites"] = real_composite_figures(locator, reader, args.real)
-        print(f"real clocks pasted into photos ({r['images']}): found {r['found_at_iou_0.5']:.3f} at IoU 0.5 "
-              f"(by clock side: {', '.join(f'{k}: {v:.2f}' for k, v in r['found_by_clock_side'].items())}); "
-              f"read within 1 min: {r['read_within_1min_composite']:.3f} in the composites vs {r['read_within_1min_original']:.3f} from the originals")
+        # as found in wide shots, and small (a clock across a room or down a street: a tenth of the image's side)
+        for key, sides in (("real_composites", (0.2, 0.3, 0.45)), ("real_composites_small", (0.1,))):
+            r = out[key] = real_composite_figures(locator, reader, args.real, sides=sides)
+            print(f"real clocks pasted into photos at {'/'.join(f'{x:.2f}' for x in sides)} of the side ({r['images']}): "
+                  f"found {r['found_at_iou_0.5']:.3f} at IoU 0.5 "
+                  f"(by clock side: {', '.join(f'{k}: {v:.2f}' for k, v in r['found_by_clock_side'].items())}); "
+                  f"read within 1 min: {r['read_within_1min_composite']:.3f} in the composites vs {r['read_within_1min_original']:.3f} from the originals")
     if args.json:
         with open(args.json, "w") as fh:
             json.dump(out, fh, indent=2)

@@ -170,13 +170,21 @@ def train_locator(cfg: LocatorConfig, command: str | None = None) -> ModelSpec:
         with torch.no_grad():
             return model(torch.from_numpy(x)).numpy()
 
-    metrics = evaluate_locator(predict, n=cfg.eval_scenes, size=cfg.size, stride=cfg.stride)
     spec = ModelSpec(arch=cfg.arch, input_size=cfg.size, resize="squish", layout="centernet", stride=cfg.stride,
-                     training={"config": asdict(cfg), "command": command or " ".join(sys.argv), "seconds": round(time.time() - t0)},
-                     metrics={"synthetic_scenes": metrics})
+                     training={"config": asdict(cfg), "command": command or " ".join(sys.argv), "seconds": round(time.time() - t0)})
     from safetensors.torch import save_file
 
+    from ..evaluate_locate import choose_score_threshold
+    from ..locate import ClockLocator
+
     save_file({k: v.contiguous() for k, v in model.state_dict().items()}, str(out / "locator.safetensors"))
+    export_onnx(model, spec, out / "locator.onnx")
+    # the threshold with the best F1 on scenes of their own seed, through the exported model as it will run
+    choice = choose_score_threshold(ClockLocator(out / "locator.onnx"), n=cfg.eval_scenes)
+    spec.score_threshold = choice["threshold"]
+    spec.metrics = {"synthetic_scenes": evaluate_locator(predict, n=cfg.eval_scenes, size=cfg.size, stride=cfg.stride,
+                                                         threshold=spec.score_threshold),
+                    "score_threshold": choice}
     export_onnx(model, spec, out / "locator.onnx")
     spec.sha256 = sha256_file(out / "locator.onnx")
     spec.save(out / "locator.json")
