@@ -235,6 +235,9 @@ def test_the_score_threshold_is_chosen_for_the_best_f1_on_scenes_of_their_own_se
     assert out["threshold"] in THRESHOLD_GRID and out["seed"] != 4242
     assert sweep[0]["recall"] >= sweep[-1]["recall"] and sweep[0]["precision"] <= sweep[-1]["precision"]
     assert out["sweep"][f"{out['threshold']:.2f}"]["f1"] == max(r["f1"] for r in sweep) > 0.8
+    both = choose_score_threshold(ClockLocator(), n=24, small=True)  # the small-clock locator's, in the pair
+    assert both["threshold"] in THRESHOLD_GRID
+    assert both["sweep"]["0.20"]["recall"] >= both["sweep"]["0.80"]["recall"] > 0.5
 
 
 @needs_locator

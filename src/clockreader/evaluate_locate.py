@@ -50,16 +50,21 @@ THRESHOLD_GRID = tuple(round(0.2 + 0.05 * k, 2) for k in range(13))  # 0.2 ... 0
 
 
 def choose_score_threshold(locator: ClockLocator, n: int = 200, seed: int = THRESHOLD_SEED, size: int = 384,
-                           iou: float = 0.5, grid: tuple[float, ...] = THRESHOLD_GRID) -> dict:
+                           iou: float = 0.5, grid: tuple[float, ...] = THRESHOLD_GRID, small: bool = False) -> dict:
     """The heatmap score threshold with the best F1 (recall and precision at IoU >= ``iou``) on ``n``
-    synthetic scenes of their own seed, found through :meth:`ClockLocator.locate` itself (views and merge).
-    Returns the threshold and the whole sweep."""
+    synthetic scenes of their own seed, found through the locator's own views and merge: of ``locator``
+    alone, or (``small``) of its small-clock locator's threshold in the two together, as ``locate`` runs
+    them. Returns the threshold and the whole sweep."""
     counts = {t: [0, 0, 0] for t in grid}  # true positives, false positives, missed clocks
     for i in range(n):
         s = render_scene(np.random.default_rng([seed, i]), size)
-        dets = locator.locate(s.image, threshold=min(grid))
+        if small:
+            fixed = locator._locate(s.image, None)
+            dets = locator.small_extra(s.image, fixed, threshold=min(grid))
+        else:
+            fixed, dets = [], locator.locate(s.image, threshold=min(grid))
         for t in grid:  # greedy merging keeps the same boxes above t whether t filters before or after it
-            a, b, c = _match([d for d in dets if d.score >= t], s.boxes, iou)
+            a, b, c = _match(fixed + [d for d in dets if d.score >= t], s.boxes, iou)
             counts[t] = [counts[t][0] + a, counts[t][1] + b, counts[t][2] + c]
     sweep = {}
     for t, (tp, fp, fn) in counts.items():
