@@ -143,7 +143,7 @@ def evaluate_locator(predict, n: int = 300, seed: int = 4242, size: int = 192, i
 
 
 def train_locator(cfg: LocatorConfig, command: str | None = None) -> ModelSpec:
-    from ..spec import sha256_file
+    from ..spec import sha256_file, source_commit
     from .export import export_onnx
 
     import fastai.callback.progress  # noqa: F401
@@ -171,7 +171,8 @@ def train_locator(cfg: LocatorConfig, command: str | None = None) -> ModelSpec:
             return model(torch.from_numpy(x)).numpy()
 
     spec = ModelSpec(arch=cfg.arch, input_size=cfg.size, resize="squish", layout="centernet", stride=cfg.stride,
-                     training={"config": asdict(cfg), "command": command or " ".join(sys.argv), "seconds": round(time.time() - t0)})
+                     training={"config": asdict(cfg), "command": command or " ".join(sys.argv), "commit": source_commit(),
+                               "seconds": round(time.time() - t0)})
     from safetensors.torch import save_file
 
     from ..evaluate_locate import choose_score_threshold
