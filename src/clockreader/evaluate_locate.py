@@ -59,7 +59,7 @@ def choose_score_threshold(locator: ClockLocator, n: int = 200, seed: int = THRE
     for i in range(n):
         s = render_scene(np.random.default_rng([seed, i]), size)
         if small:
-            fixed = locator._locate(s.image, None)
+            fixed = locator.locate_alone(s.image)
             dets = locator.small_extra(s.image, fixed, threshold=min(grid))
         else:
             fixed, dets = [], locator.locate(s.image, threshold=min(grid))
@@ -91,7 +91,8 @@ def scene_reading_figures(reader, n: int = 100, seed: int = 5151, size: int = 76
     minute. Each clock is also read from its true box (with the locator's margin), which separates what
     the locator loses from what the reader loses. Figures are given by the clock's side relative to the
     image's short side (:data:`SIDE_BINS`: tiny < 0.15 <= small < 0.25 <= medium < 0.45 <= large). ``aspect``
-    other than 1 reads the band of each scene with that width / height (``scene_band``; scenes whose band would cut a clock are skipped).
+    other than 1 reads the band of each scene with that width / height (``scene_band``; scenes whose band
+    would cut a clock are skipped).
     """
     from tqdm.auto import tqdm
 

@@ -81,21 +81,22 @@ class ClockLocator:
 
     def locate(self, image: ImageInput, threshold: float | None = None) -> list[Detection]:
         """Boxes of the clocks in ``image``, best first, in the image's own pixel coordinates; then the
-        small-clock locator's boxes (if there is one) that are small and lie on none of those."""
+        small-clock locator's boxes (if there is one) that are small and lie on none of those. ``threshold``
+        overrides the main locator's score threshold (the small-clock locator keeps its own)."""
         im = load_image(image, draft_size=self.spec.input_size * 2)
-        found = self._locate(im, threshold)
+        found = self.locate_alone(im, threshold)
         return found + self.small_extra(im, found) if self.small is not None else found
 
     def small_extra(self, im, found: list[Detection], threshold: float | None = None) -> list[Detection]:
         """The small-clock locator's boxes in a loaded photo that are small and lie on none of ``found``."""
         taken = np.array([d.box for d in found]).reshape(-1, 4)
         limit = SMALL_SIDE * min(im.width, im.height)
-        return [d for d in self.small._locate(im, threshold)
+        return [d for d in self.small.locate_alone(im, threshold)
                 if max(d.box[2] - d.box[0], d.box[3] - d.box[1]) < limit
                 and (not len(taken) or box_iou(np.array(d.box), taken, of_smaller=True).max() < 0.3)]
 
-    def _locate(self, im, threshold: float | None) -> list[Detection]:
-        """This model's boxes in a loaded photo, merged over its views."""
+    def locate_alone(self, im, threshold: float | None = None) -> list[Detection]:
+        """This model's boxes in a loaded photo, merged over its views (without the small-clock locator)."""
         thr = self.spec.score_threshold if threshold is None else threshold
         found = []
         for view, inner in locate_views(im.width, im.height):
