@@ -34,6 +34,7 @@ DEFAULT_LOCATOR = Path(__file__).resolve().parents[1] / "runtime" / "weights" / 
 SMALL_LOCATOR = DEFAULT_LOCATOR.with_name("clockreader-locator-small.onnx")
 MERGE_IOU = 0.4        # boxes from different views overlapping more than this are one clock
 SMALL_SIDE = 0.15      # the small-clock locator adds boxes whose long side is under this share of the photo's short side
+SMALL_OVERLAP = 0.3    # ... and that share less than this of their area with any box of the main locator
 
 
 @dataclass
@@ -93,7 +94,7 @@ class ClockLocator:
         limit = SMALL_SIDE * min(im.width, im.height)
         return [d for d in self.small.locate_alone(im, threshold)
                 if max(d.box[2] - d.box[0], d.box[3] - d.box[1]) < limit
-                and (not len(taken) or box_iou(np.array(d.box), taken, of_smaller=True).max() < 0.3)]
+                and (not len(taken) or box_iou(np.array(d.box), taken, of_smaller=True).max() < SMALL_OVERLAP)]
 
     def locate_alone(self, im, threshold: float | None = None) -> list[Detection]:
         """This model's boxes in a loaded photo, merged over its views (without the small-clock locator)."""

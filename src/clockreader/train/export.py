@@ -14,15 +14,23 @@ from ..spec import ModelSpec, sha256_file
 
 def export_onnx(model: torch.nn.Module, spec: ModelSpec, path: str | Path, opset: int = 17) -> None:
     """Export with a dynamic batch dimension; the spec goes into the ONNX metadata ``clockreader_spec``."""
-    import onnx
-
     model = model.eval().float().cpu()
     x = torch.zeros(1, 3, spec.input_size, spec.input_size)
     path = Path(path)
     torch.onnx.export(model, (x,), str(path), input_names=["image"], output_names=["logits"], opset_version=opset,
                       dynamic_axes={"image": {0: "batch"}, "logits": {0: "batch"}}, dynamo=False)
     # (the output is named "logits" for both layouts; for the locator it holds heatmap and log sizes)
+    embed_spec(path, spec)
+
+
+def embed_spec(path: str | Path, spec: ModelSpec) -> None:
+    """Write ``spec`` into the ONNX file's metadata (``clockreader_spec``), replacing the one there."""
+    import onnx
+
     m = onnx.load(str(path))
+    kept = [p for p in m.metadata_props if p.key != "clockreader_spec"]
+    del m.metadata_props[:]
+    m.metadata_props.extend(kept)
     m.metadata_props.add(key="clockreader_spec", value=json.dumps({**json.loads(spec.to_json()), "sha256": None}))
     onnx.save(m, str(path))
 

@@ -144,7 +144,7 @@ def evaluate_locator(predict, n: int = 300, seed: int = 4242, size: int = 192, i
 
 def train_locator(cfg: LocatorConfig, command: str | None = None) -> ModelSpec:
     from ..spec import sha256_file, source_commit
-    from .export import export_onnx
+    from .export import embed_spec, export_onnx
 
     import fastai.callback.progress  # noqa: F401
     import fastai.callback.schedule  # noqa: F401
@@ -186,7 +186,7 @@ def train_locator(cfg: LocatorConfig, command: str | None = None) -> ModelSpec:
     spec.metrics = {"synthetic_scenes": evaluate_locator(predict, n=cfg.eval_scenes, size=cfg.size, stride=cfg.stride,
                                                          threshold=spec.score_threshold),
                     "score_threshold": choice}
-    export_onnx(model, spec, out / "locator.onnx")
+    embed_spec(out / "locator.onnx", spec)  # the same network, its spec now with the threshold
     spec.sha256 = sha256_file(out / "locator.onnx")
     spec.save(out / "locator.json")
     return spec
