@@ -50,19 +50,26 @@ THRESHOLD_GRID = tuple(round(0.2 + 0.05 * k, 2) for k in range(13))  # 0.2 ... 0
 
 
 def choose_score_threshold(locator: ClockLocator, n: int = 200, seed: int = THRESHOLD_SEED, size: int = 384,
-                           iou: float = 0.5, grid: tuple[float, ...] = THRESHOLD_GRID, small: bool = False) -> dict:
+                           iou: float = 0.5, grid: tuple[float, ...] = THRESHOLD_GRID, stage: str = "alone") -> dict:
     """The heatmap score threshold with the best F1 (recall and precision at IoU >= ``iou``) on ``n``
-    synthetic scenes of their own seed, found through the locator's own views and merge: of ``locator``
-    alone, or (``small``) of its small-clock locator's threshold in the two together, as ``locate`` runs
-    them. Returns the threshold and the whole sweep."""
+    synthetic scenes of their own seed, found through the locator's own views and merge, for one stage of
+    ``locate`` given the stages before it: ``alone``, ``locator``'s own; ``small``, its small-clock
+    locator's, added to its boxes; ``zoom``, the small-clock locator's in the zoomed search's tiles
+    (``zoom_threshold``), added to both. Returns the threshold and the whole sweep."""
+    if stage not in ("alone", "small", "zoom"):
+        raise ValueError(f"The 'stage' parameter must be alone, small or zoom. Got {stage!r} instead.")
     counts = {t: [0, 0, 0] for t in grid}  # true positives, false positives, missed clocks
     for i in range(n):
         s = render_scene(np.random.default_rng([seed, i]), size)
-        if small:
-            fixed = locator.locate_alone(s.image)
-            dets = locator.small_extra(s.image, fixed, threshold=min(grid))
+        if stage == "alone":
+            fixed, dets = [], locator.locate_alone(s.image, threshold=min(grid))
         else:
-            fixed, dets = [], locator.locate(s.image, threshold=min(grid))
+            fixed = locator.locate_alone(s.image)
+            if stage == "small":
+                dets = locator.small_extra(s.image, fixed, threshold=min(grid))
+            else:
+                fixed = fixed + locator.small_extra(s.image, fixed)
+                dets = locator.zoom_extra(s.image, fixed, threshold=min(grid))
         for t in grid:  # greedy merging keeps the same boxes above t whether t filters before or after it
             a, b, c = _match(fixed + [d for d in dets if d.score >= t], s.boxes, iou)
             counts[t] = [counts[t][0] + a, counts[t][1] + b, counts[t][2] + c]
@@ -71,7 +78,7 @@ def choose_score_threshold(locator: ClockLocator, n: int = 200, seed: int = THRE
         r, p = tp / max(tp + fn, 1), tp / max(tp + fp, 1)
         sweep[f"{t:.2f}"] = {"recall": r, "precision": p, "f1": 2 * r * p / max(r + p, 1e-9)}
     best = max(grid, key=lambda t: sweep[f"{t:.2f}"]["f1"])
-    return {"threshold": best, "scenes": n, "seed": seed, "sweep": sweep}
+    return {"threshold": best, "scenes": n, "seed": seed, "size": size, "sweep": sweep}
 
 
 # clock side / image side: tiny < 0.15 <= small < 0.25 <= medium < 0.45 <= large

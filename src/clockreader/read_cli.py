@@ -62,7 +62,7 @@ def run_read(args) -> int:
     from .runtime.reader import load_reader
 
     reader = load_reader(args.model, args.threads, locator=args.locator or "default", tta=args.tta,
-                         rectify=args.rectify)
+                         rectify=args.rectify, zoom=not args.no_zoom)
     pairs = expand_inputs(args.inputs)
     if not pairs:
         print("clockreader read: no images found in the given inputs", file=sys.stderr)

@@ -149,7 +149,7 @@ class ClockReader:
 
     def __init__(self, model: str | Path | None = None, threads: int | None = None,
                  unsure_threshold: float | None = None, locator: str | Path | None = "default", tta: bool = False,
-                 rectify: bool = False):
+                 rectify: bool = False, zoom: bool = True):
         path = Path(model) if model is not None else DEFAULT_MODEL
         if path.is_dir():
             path = path / "model.onnx"
@@ -170,7 +170,7 @@ class ClockReader:
         self.input_name = self.session.get_inputs()[0].name
         self.threads, self.tta = threads, tta
         self.rectify = bool(rectify) and self.spec.num_outputs > NUM_OUTPUTS and self.spec.resize == "squish"
-        self._locator_source = locator
+        self._locator_source, self.zoom = locator, zoom
         self._locator = None
         self.unsure_threshold = self.spec.unsure_threshold if unsure_threshold is None else unsure_threshold
 
@@ -265,7 +265,7 @@ class ClockReader:
                     self._locator_source = None
                     return None
                 src = DEFAULT_LOCATOR
-            self._locator = ClockLocator(src, self.threads)
+            self._locator = ClockLocator(src, self.threads, zoom=self.zoom)
         return self._locator
 
     def main_crop(self, image: ImageInput, locate: str = "auto"):
@@ -320,7 +320,7 @@ _DEFAULT: dict = {}
 
 
 def load_reader(model: str | Path | None = None, threads: int | None = None,
-                locator: str | Path | None = "default", tta: bool = False, rectify: bool = False) -> ClockReader:
+                locator: str | Path | None = "default", tta: bool = False, rectify: bool = False, zoom: bool = True) -> ClockReader:
     """A :class:`ClockReader` for ``model`` (an .onnx path or a folder), or the bundled default model.
 
     ``locator``: ``"default"`` (the bundled clock locator, if any), a path to a locator .onnx, or None.
@@ -328,8 +328,10 @@ def load_reader(model: str | Path | None = None, threads: int | None = None,
     ``rectify``: with a model that predicts the dial's quarter points (``train --dial``), also read each
     dial seen head-on and upright and merge the two readings (2x the model time). Off by default: with the
     dial heads trained so far it costs real photos (MODEL_CARD.md, "Rectification").
+    ``zoom``: the bundled locators also search enlarged tiles of each photo for clocks too small to see in
+    the whole of it (``ClockLocator(zoom=...)``); False is faster, above all on wide frames.
     """
-    return ClockReader(model, threads, locator=locator, tta=tta, rectify=rectify)
+    return ClockReader(model, threads, locator=locator, tta=tta, rectify=rectify, zoom=zoom)
 
 
 def read_time(image: ImageInput, model: str | Path | None = None) -> Reading:
