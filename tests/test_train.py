@@ -396,3 +396,27 @@ def test_ensemble_can_store_its_weights_as_int8(tiny_model, tmp_path):
     with pytest.raises(SystemExit):  # argparse names the choices
         main(["ensemble", str(a), str(b), "--out", str(tmp_path / "x"), "--store", "int4"])
     assert not (tmp_path / "x").exists()
+
+
+def test_far_clocks_are_rendered_small_and_enlarged_with_their_dial_points():
+    """`train --far`: a share of the training clocks is rendered at 20-50% of the input size and enlarged, as
+    the reader gets a small clock cropped from a wide photo; the label and the dial points stay right."""
+    from clockreader.train.data import SyntheticClocks
+
+    near, far = SyntheticClocks(8, 192, seed=3, dial=True), SyntheticClocks(8, 192, seed=3, dial=True, far=1.0)
+
+    def detail(x):  # mean absolute difference between neighbouring pixels: fine detail
+        return float(np.abs(np.diff(np.asarray(x), axis=-1)).mean())
+
+    def spread(p):  # the dial's span in the frame: distance between opposite quarter points, in [-1, 1] units
+        p = np.asarray(p)
+        return float(np.linalg.norm(p[0] - p[2]) + np.linalg.norm(p[1] - p[3])) / 2
+
+    items_near, items_far = [near[i] for i in range(8)], [far[i] for i in range(8)]
+    for x, p, m in items_far:
+        assert x.shape == (3, 192, 192) and p.shape == (4, 2) and 0 <= float(m) < 720
+        assert (np.abs(np.asarray(p)) <= 1.2).all()
+    # the points are scaled with the clock: its dial spans as much of the frame as a near clock's does
+    assert np.median([spread(p) for _, p, _ in items_far]) == pytest.approx(np.median([spread(p) for _, p, _ in items_near]), rel=0.3)
+    assert np.mean([detail(x) for x, _, _ in items_far]) < 0.8 * np.mean([detail(x) for x, _, _ in items_near])
+    assert SyntheticClocks(4, 96, seed=3).far == 0.0

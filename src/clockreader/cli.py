@@ -34,6 +34,8 @@ def _add_train_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--full-rotation", action="store_true", default=None, help="rotate synthetic clocks through 360 degrees")
     p.add_argument("--turned", type=float, help="share of training dials turned round (default 0.1; only dials whose numerals or text show which way is up)")
     p.add_argument("--steep", type=float, help="share of training dials seen 40-60 degrees off axis (default 0.15)")
+    p.add_argument("--far", type=float, help="share of training clocks seen from far away: rendered at 20-50%% of the input size and enlarged, "
+                   "as the locators crop a small clock from a wide photo (default 0)")
     p.add_argument("--dial", action="store_true", default=None,
                    help="also learn the dial's quarter points, with which the reader rectifies tilted and turned dials")
     p.add_argument("--out", help="output folder (default runs/model)")
@@ -46,7 +48,7 @@ def _train_config(args):
 
     cfg = PRESETS[args.preset]
     over = {k: getattr(args, k) for k in ("arch", "pretrained", "size", "head", "resize", "epochs", "epoch_size", "valid_size",
-                                          "bs", "lr", "seed", "workers", "device", "bf16", "full_rotation", "turned", "steep", "dial", "out")
+                                          "bs", "lr", "seed", "workers", "device", "bf16", "full_rotation", "turned", "steep", "far", "dial", "out")
             if getattr(args, k, None) is not None}
     if args.data:
         over["data"] = tuple(args.data)

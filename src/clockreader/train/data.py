@@ -21,21 +21,26 @@ from ..preprocess import resize_for_model, to_unit_array
 from ..render import render_clock
 
 
+FAR_SIDES = (0.2, 0.5)  # a far clock is rendered this share of the input size across (38-96 px at 192 px)
+
+
 class SyntheticClocks(Dataset):
     """``length`` freshly rendered clocks per epoch; sample i of epoch e is seeded by (seed, e, i).
 
     Set ``epoch`` before each epoch (the trainer's callback does) to get new clocks; keep it fixed for a
-    validation set.
+    validation set. ``far``: the share of clocks seen from far away: rendered at ``FAR_SIDES`` of the input size
+    (32 px at least; its effects at that size) and enlarged to it, as the reader gets a small clock that the locators crop
+    from a wide photo.
     """
 
     n_inp = 1  # the image; the rest of an item is targets (fastai would take all but the last as inputs)
 
     def __init__(self, length: int, size: int = 128, seed: int = 0, resize: str = "squish",
                  full_rotation: bool = False, split_idx: int = 0, turned: float = 0.1, steep: float = 0.15,
-                 dial: bool = False):
+                 dial: bool = False, far: float = 0.0):
         self.length, self.size, self.seed, self.resize = length, size, seed, resize
         self.full_rotation, self.split_idx, self.epoch, self.turned, self.steep = full_rotation, split_idx, 0, turned, steep
-        self.dial = dial
+        self.dial, self.far = dial, far
         if dial and resize != "squish":
             raise ValueError("dial points are given for squish-resized clocks only")
 
@@ -44,12 +49,15 @@ class SyntheticClocks(Dataset):
 
     def __getitem__(self, i: int):
         rng = np.random.default_rng([self.seed, self.epoch, int(i)])
-        s = render_clock(rng, size=self.size, full_rotation=self.full_rotation, turned=self.turned, steep=self.steep)
+        side = self.size
+        if self.far and rng.random() < self.far:
+            side = max(32, int(rng.uniform(*FAR_SIDES) * self.size))
+        s = render_clock(rng, size=side, full_rotation=self.full_rotation, turned=self.turned, steep=self.steep)
         img = resize_for_model(s.image, self.size, self.resize)
         x, minutes = TensorImage(torch.from_numpy(to_unit_array(img))), torch.tensor(s.time.minutes, dtype=torch.float32)
         if not self.dial:
             return x, minutes
-        pts = np.asarray(s.dial, np.float32) * np.float32(2.0 / self.size) - 1.0  # rendered at self.size
+        pts = np.asarray(s.dial, np.float32) * np.float32(2.0 / side) - 1.0  # rendered at ``side``
         return x, TensorPoint(torch.from_numpy(pts), img_size=(self.size, self.size)), minutes
 
 

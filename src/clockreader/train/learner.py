@@ -62,6 +62,7 @@ class TrainConfig:
     full_rotation: bool = False        # rotate clocks through the full circle (not only +-20 degrees)
     turned: float = 0.1                # share of training dials turned round (only those whose numerals or text show which way is up)
     steep: float = 0.15                # share of training dials seen 40-60 degrees off axis
+    far: float = 0.0                   # share of training clocks seen from far away (rendered small, enlarged)
     dial: bool = False                 # also regress the dial's quarter points (for rectification; layout +dial8)
     dial_weight: float = 5.0           # weight of the dial points' L1 loss (in half-frames) beside the reading's
     dial_lr: float = 20.0              # the dial head's learning rate, as a multiple of lr (it starts from zero)
@@ -221,7 +222,7 @@ def create_dataloaders(cfg: TrainConfig, device: torch.device) -> DataLoaders:
     for src in cfg.data:
         if src == "synthetic":
             parts.append(SyntheticClocks(cfg.epoch_size, cfg.size, cfg.seed, cfg.resize, cfg.full_rotation, split_idx=0,
-                                         turned=cfg.turned, steep=cfg.steep, dial=cfg.dial))
+                                         turned=cfg.turned, steep=cfg.steep, dial=cfg.dial, far=cfg.far))
         elif cfg.dial:
             raise DatasetError(f"{src}: --dial trains on synthetic clocks only (a folder has no dial points)")
         else:
