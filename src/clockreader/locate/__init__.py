@@ -95,8 +95,10 @@ class ClockLocator:
 
     def locate(self, image: ImageInput, threshold: float | None = None) -> list[Detection]:
         """Boxes of the clocks in ``image``, best first, in the image's own pixel coordinates; then the
-        small-clock locator's boxes (if there is one) that are small and lie on none of those. ``threshold``
-        overrides the main locator's score threshold (the small-clock locator keeps its own)."""
+        small-clock locator's boxes (if there is one) that are small and lie on none of those; then (``zoom``)
+        those of its closer look (:meth:`zoom_extra`). ``threshold`` overrides the main locator's score
+        threshold (the small-clock locator keeps its own). The small-clock locator reads the whole photo once,
+        at its weak-peak score ``ZOOM_HINT``, for both its boxes and the closer look's windows."""
         im = load_image(image, draft_size=int(self.spec.input_size * 2 / (ZOOM_TILE if self.zoom else 1)))
         found = self.locate_alone(im, threshold)
         if self.small is None:
