@@ -1,5 +1,5 @@
 #!/usr/bin/env python
-"""docs/small_clocks.jpg: scenes with small clocks; the main locator's boxes (orange), the small-clock locator's additions from the whole scene (cyan) and from its enlarged tiles (magenta), the truth (thin white)."""
+"""docs/small_clocks.jpg: scenes with small clocks; the main locator's boxes (orange), the small-clock locator's additions from the whole scene (cyan) and from its enlarged windows around weak peaks (magenta), the truth (thin white)."""
 import numpy as np
 from PIL import Image, ImageDraw
 from clockreader.render.scenes import render_scene

@@ -250,9 +250,9 @@ def test_the_score_threshold_is_chosen_for_the_best_f1_on_scenes_of_their_own_se
     both = choose_score_threshold(ClockLocator(), n=24, stage="small")  # the small-clock locator's, in the pair
     assert both["threshold"] in THRESHOLD_GRID
     assert both["sweep"]["0.20"]["recall"] >= both["sweep"]["0.80"]["recall"] > 0.5
-    zoom = choose_score_threshold(ClockLocator(), n=24, stage="zoom")  # its threshold in the enlarged tiles, given both
+    zoom = choose_score_threshold(ClockLocator(), n=24, stage="zoom")  # its threshold in the enlarged windows, given both
     assert zoom["threshold"] in THRESHOLD_GRID
-    assert zoom["sweep"]["0.80"]["recall"] >= both["sweep"]["0.60"]["recall"]  # the tiles only add boxes
+    assert zoom["sweep"]["0.80"]["recall"] >= both["sweep"]["0.60"]["recall"]  # the windows only add boxes
     with pytest.raises(ValueError, match="stage"):
         choose_score_threshold(ClockLocator(), n=1, stage="tiles")
 
@@ -295,8 +295,8 @@ def test_real_clocks_pasted_small_are_found_by_the_pair_of_locators(real_clocks)
 @needs_locator
 def test_a_tiny_clock_is_found_only_by_the_zoomed_search(tmp_path, capsys):
     """A clock 42 px across in a 1024 x 768 photo (5.5% of its height, 8 px at the locators' 192 px input):
-    neither locator sees it in the whole photo; the small-clock locator finds it in an enlarged tile, and
-    the reader reads it from the full-resolution crop. `read --no-zoom` skips the tiles."""
+    neither locator sees it in the whole photo; the small-clock locator finds it in an enlarged window around its weak peak, and
+    the reader reads it from the full-resolution crop. `read --no-zoom` skips the closer look."""
     from clockreader.cli import main
     from clockreader.runtime.reader import load_reader
 

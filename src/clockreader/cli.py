@@ -308,7 +308,7 @@ def build_parser() -> argparse.ArgumentParser:
     lt.add_argument("--wide-scenes", type=int, default=0, metavar="N",
                     help="the same on frames cut from N scenes at 16:9, 2.39:1 (film), 3:2 and 3:4 (upright phone photo)")
     lt.add_argument("--locator", help="locator .onnx (default: the bundled one)")
-    lt.add_argument("--no-zoom", action="store_true", help="the bundled locators without their search of enlarged tiles")
+    lt.add_argument("--no-zoom", action="store_true", help="the bundled locators without their closer look (enlarged windows) for tiny clocks")
     lt.add_argument("--model", help="reader .onnx for the end-to-end figures (default: the bundled one)")
     lt.add_argument("--json", help="write the figures to this JSON file")
     lt.set_defaults(func=cmd_locate_test)
@@ -326,7 +326,7 @@ def build_parser() -> argparse.ArgumentParser:
                     help="find clocks in wider photos first (auto: when the clock does not fill the frame)")
     rd.add_argument("--locator", help="a locator .onnx (default: the bundled one)")
     rd.add_argument("--no-zoom", action="store_true",
-                    help="skip the bundled locators' search of enlarged tiles for clocks under a tenth of the photo's side (faster)")
+                    help="skip the bundled locators' closer look (enlarged windows) for clocks under a tenth of the photo's side (faster)")
     rd.add_argument("--tta", action="store_true", help="test-time augmentation: merge 5 shifted views (5x slower)")
     rd.add_argument("--rectify", action="store_true", help="with a model trained with --dial: also read each dial rectified by its predicted quarter points (2x slower)")
     rd.set_defaults(func=cmd_read)

@@ -54,7 +54,7 @@ def choose_score_threshold(locator: ClockLocator, n: int = 200, seed: int = THRE
     """The heatmap score threshold with the best F1 (recall and precision at IoU >= ``iou``) on ``n``
     synthetic scenes of their own seed, found through the locator's own views and merge, for one stage of
     ``locate`` given the stages before it: ``alone``, ``locator``'s own; ``small``, its small-clock
-    locator's, added to its boxes; ``zoom``, the small-clock locator's in the zoomed search's tiles
+    locator's, added to its boxes; ``zoom``, the small-clock locator's in the zoomed search's windows
     (``zoom_threshold``), added to both. Returns the threshold and the whole sweep."""
     if stage not in ("alone", "small", "zoom"):
         raise ValueError(f"The 'stage' parameter must be alone, small or zoom. Got {stage!r} instead.")

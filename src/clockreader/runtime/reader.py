@@ -328,8 +328,8 @@ def load_reader(model: str | Path | None = None, threads: int | None = None,
     ``rectify``: with a model that predicts the dial's quarter points (``train --dial``), also read each
     dial seen head-on and upright and merge the two readings (2x the model time). Off by default: with the
     dial heads trained so far it costs real photos (MODEL_CARD.md, "Rectification").
-    ``zoom``: the bundled locators also search enlarged tiles of each photo for clocks too small to see in
-    the whole of it (``ClockLocator(zoom=...)``); False is faster, above all on wide frames.
+    ``zoom``: the bundled locators also take a closer look, in enlarged windows around weak peaks, for
+    clocks too small to see in the whole photo (``ClockLocator(zoom=...)``); False is faster.
     """
     return ClockReader(model, threads, locator=locator, tta=tta, rectify=rectify, zoom=zoom)
 
