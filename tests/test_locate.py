@@ -316,3 +316,8 @@ def test_a_tiny_clock_is_found_only_by_the_zoomed_search(tmp_path, capsys):
         assert main(["read", str(tmp_path / "far.png"), "--json", *flags]) == 0
         line = json.loads(capsys.readouterr().out.splitlines()[0])
         assert (line["time"] == first and line["box"]) if first else (line["unsure"] and not line.get("box"))
+    (tmp_path / "labels.csv").write_text("path,hour,minute\nfar.png,4,29\n")  # `test --locate auto` scores the crop
+    for flags, right in (([], True), (["--no-zoom"], False)):
+        out = tmp_path / f"test{len(flags)}.json"
+        assert main(["test", str(tmp_path / "labels.csv"), "--locate", "auto", "--quiet", "--json", str(out), *flags]) == 0
+        assert (json.loads(out.read_text())["readings"][0]["error_minutes"] == 0) is right

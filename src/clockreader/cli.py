@@ -137,7 +137,7 @@ def cmd_test(args) -> int:
 
     fig, records, items = run_test(args.dataset, args.model, tolerance=args.tolerance, batch_size=args.batch_size,
                                    progress=not args.quiet, threads=args.threads, locate=args.locate, tta=args.tta,
-                                   rectify=args.rectify)
+                                   rectify=args.rectify, zoom=not args.no_zoom)
     print(format_table(fig))
     if args.json:
         Path(args.json).parent.mkdir(parents=True, exist_ok=True)
@@ -286,6 +286,7 @@ def build_parser() -> argparse.ArgumentParser:
     te.add_argument("--batch-size", type=int, default=32)
     te.add_argument("--locate", choices=["never", "auto", "always"], default="never",
                     help="crop the main clock with the locator first, as `read` does (default never: the model alone)")
+    te.add_argument("--no-zoom", action="store_true", help="with --locate: the bundled locators without their closer look for tiny clocks")
     te.add_argument("--tta", action="store_true", help="test-time augmentation: merge 5 shifted views (5x slower)")
     te.add_argument("--rectify", action="store_true", help="with a model trained with --dial: also read each dial rectified by its predicted quarter points (2x slower)")
     te.add_argument("--threads", type=int)

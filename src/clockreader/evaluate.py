@@ -71,30 +71,31 @@ def load_test_set(source: str) -> list[TestItem]:
     return [TestItem(str(it.path), it.time, (lambda p=it.path: p), it.extra) for it in items]
 
 
-def load_predictor(model: str | Path | None, threads: int | None = None, tta: bool = False, rectify: bool = False):
+def load_predictor(model: str | Path | None, threads: int | None = None, tta: bool = False, rectify: bool = False,
+                   zoom: bool = True):
     """An ONNX reader (torch-free) or, for a ``.safetensors`` checkpoint, the torch reader."""
     if model is not None and Path(model).suffix == ".safetensors":
         from .train.model import TorchReader
 
-        return TorchReader(model, tta=tta, rectify=rectify)
+        return TorchReader(model, tta=tta, rectify=rectify, zoom=zoom)
     from .runtime.reader import ClockReader
 
-    return ClockReader(model, threads, tta=tta, rectify=rectify)
+    return ClockReader(model, threads, tta=tta, rectify=rectify, zoom=zoom)
 
 
 def run_test(source: str, model: str | Path | None = None, tolerance: int = 1, batch_size: int = 32,
              progress: bool = True, threads: int | None = None, locate: str = "never",
-             tta: bool = False, rectify: bool = False) -> tuple[dict, list[dict], list[TestItem]]:
+             tta: bool = False, rectify: bool = False, zoom: bool = True) -> tuple[dict, list[dict], list[TestItem]]:
     """Read every image of ``source``; return (figures, per-image records, items).
 
     ``locate``: ``never`` scores the model on whole images; ``auto`` / ``always`` first crop the main
-    clock with the bundled locator, as ``clockreader read`` does.
+    clock with the bundled locators, as ``clockreader read`` does (``zoom``: with their closer look for tiny clocks).
     """
     from tqdm.auto import tqdm
 
     from .decode import decode, top_k_indices
 
-    reader = load_predictor(model, threads, tta, rectify)
+    reader = load_predictor(model, threads, tta, rectify, zoom)
     items = load_test_set(source)
     records: list[dict] = []
     logits_all, ok_items = [], []

@@ -354,13 +354,14 @@ class TorchReader(ClockReader):
     """Read with a ``model.safetensors`` checkpoint in torch (for ``clockreader test`` on a checkpoint):
     the ONNX reader's preprocessing, decoding and locator, with torch computing the logits."""
 
-    def __init__(self, path: str | Path, locator: str | Path | None = "default", tta: bool = False, rectify: bool = False):
+    def __init__(self, path: str | Path, locator: str | Path | None = "default", tta: bool = False, rectify: bool = False,
+                 zoom: bool = True):
         self.path = Path(path)
         self.model, self.spec = load_run(self.path)
         self.rectify = rectify and self.spec.num_outputs > NUM_OUTPUTS
         self.model.eval()
         self.unsure_threshold = self.spec.unsure_threshold
-        self.threads, self.tta, self._locator_source, self._locator = None, tta, locator, None
+        self.threads, self.tta, self._locator_source, self._locator, self.zoom = None, tta, locator, None, zoom
 
     def _run(self, batch):
         with torch.no_grad():
