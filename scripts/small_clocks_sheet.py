@@ -11,7 +11,8 @@ while len(tiles) < 8:
     sides = (s.boxes[:, 2:] - s.boxes[:, :2]).max(1) / 384 if len(s.boxes) else np.zeros(0)
     if not (sides < 0.15).any():
         continue
-    main = loc.locate_alone(s.image); extra = loc.small_extra(s.image, main); zoomed = loc.zoom_extra(s.image, main + extra)
+    main = loc.locate_alone(s.image); extra, hints = loc.small_and_hints(s.image, main)
+    zoomed = loc.zoom_extra(s.image, main + extra, hints=hints)
     im = s.image.copy(); d = ImageDraw.Draw(im)
     for b in s.boxes: d.rectangle(tuple(b - [3, 3, -3, -3]), outline=(255, 255, 255), width=1)
     for x in main: d.rectangle(x.box, outline=(255, 140, 0), width=3)

@@ -68,8 +68,9 @@ def choose_score_threshold(locator: ClockLocator, n: int = 200, seed: int = THRE
             if stage == "small":
                 dets = locator.small_extra(s.image, fixed, threshold=min(grid))
             else:
-                fixed = fixed + locator.small_extra(s.image, fixed)
-                dets = locator.zoom_extra(s.image, fixed, threshold=min(grid))
+                extra, hints = locator.small_and_hints(s.image, fixed)  # one pass of the small-clock locator for both
+                fixed = fixed + extra
+                dets = locator.zoom_extra(s.image, fixed, threshold=min(grid), hints=hints)
         for t in grid:  # greedy merging keeps the same boxes above t whether t filters before or after it
             a, b, c = _match(fixed + [d for d in dets if d.score >= t], s.boxes, iou)
             counts[t] = [counts[t][0] + a, counts[t][1] + b, counts[t][2] + c]

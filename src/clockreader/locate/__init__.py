@@ -103,10 +103,17 @@ class ClockLocator:
         found = self.locate_alone(im, threshold)
         if self.small is None:
             return found
+        extra, hints = self.small_and_hints(im, found)
+        found = found + extra
+        return found + self.zoom_extra(im, found, hints=hints) if self.zoom else found
+
+    def small_and_hints(self, im, found: list[Detection]) -> tuple[list[Detection], list[Detection]]:
+        """One read of a loaded photo by the small-clock locator: its boxes at its score threshold that are
+        small and lie on none of ``found``, and (``zoom``) its weaker peaks from ``ZOOM_HINT`` up, the hints
+        for :meth:`zoom_extra`."""
         thr = self.small.spec.score_threshold
         seen = self.small.locate_alone(im, min(thr, ZOOM_HINT) if self.zoom else thr)
-        found = found + _new_small([d for d in seen if d.score >= thr], found, im)
-        return found + self.zoom_extra(im, found, hints=[d for d in seen if d.score < thr]) if self.zoom else found
+        return _new_small([d for d in seen if d.score >= thr], found, im), [d for d in seen if d.score < thr]
 
     def small_extra(self, im, found: list[Detection], threshold: float | None = None) -> list[Detection]:
         """The small-clock locator's boxes in a loaded photo that are small and lie on none of ``found``."""
@@ -116,11 +123,11 @@ class ClockLocator:
                    hints: list[Detection] | None = None) -> list[Detection]:
         """A closer look: the small-clock locator reads an enlarged window (:func:`zoom_window`) around each of
         its weaker peaks in the whole photo (``hints``: its boxes scored from ``ZOOM_HINT`` up to its
-        ``score_threshold``; found here when not given) that is small and lies on none of ``found``, and
+        ``score_threshold``, from :meth:`small_and_hints` when not given) that is small and lies on none of ``found``, and
         gives its boxes there, at its spec's ``zoom_threshold``, that are small and lie on none of ``found``."""
         spec = self.small.spec
         if hints is None:
-            hints = [d for d in self.small.locate_alone(im, ZOOM_HINT) if d.score < spec.score_threshold]
+            hints = self.small_and_hints(im, found)[1]
         views = [zoom_window(d.box, im.width, im.height) for d in _new_small(hints, found, im)[:ZOOM_MAX]]
         if not views:
             return []
