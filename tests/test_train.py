@@ -140,6 +140,11 @@ def test_resume_continues_from_the_checkpoint(tmp_path):
     spec = train(TrainConfig(**{**cfg.__dict__, "epochs": 2, "resume": True}))
     assert json.loads((tmp_path / "checkpoint.json").read_text())["epoch"] == 1
     assert spec.metrics["onnx_check"]["same_readings"]
+    # the history keeps the epoch run before the resume, and the curve is drawn from it
+    history = spec.metrics["history"]
+    assert [h["epoch"] for h in history] == [0, 1]
+    assert all(0.0 <= h["acc_1min"] <= 1.0 and h["valid_loss"] > 0 for h in history)
+    assert (tmp_path / "training.png").stat().st_size > 5000
     with pytest.raises(FileNotFoundError, match="no checkpoint.json to resume from"):
         train(TrainConfig(**{**cfg.__dict__, "out": str(tmp_path / "empty"), "resume": True}))
 

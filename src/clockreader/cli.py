@@ -74,7 +74,7 @@ def cmd_train(args) -> int:
             return 2
     cfg = type(cfg)(**{**cfg.__dict__, "resume": args.resume})
     spec = train(cfg, command=_command_line(args))
-    print(f"saved {cfg.out}/model.onnx, model.safetensors, model.json; valid: "
+    print(f"saved {cfg.out}/model.onnx, model.safetensors, model.json, training.png; valid: "
           + ", ".join(f"{k} {v:.4f}" for k, v in spec.metrics.get("valid", {}).items()))
     return 0
 
@@ -322,7 +322,7 @@ def build_parser() -> argparse.ArgumentParser:
     rd.add_argument("--annotate", metavar="DIR", help="write each image with the read hands drawn into DIR")
     rd.add_argument("--model", help="an .onnx model (default: the bundled model)")
     rd.add_argument("--threads", type=int, help="ONNX Runtime threads")
-    rd.add_argument("--batch-size", type=int, default=READ_BATCH, help=f"images per model call (default {READ_BATCH}: peak memory under 300 MB at 160 px)")
+    rd.add_argument("--batch-size", type=int, default=READ_BATCH, help=f"images per model call (default {READ_BATCH}: peak memory about 300 MB with the bundled 192 px ensemble)")
     rd.add_argument("--locate", choices=["auto", "always", "never"], default="auto",
                     help="find clocks in wider photos first (auto: when the clock does not fill the frame)")
     rd.add_argument("--locator", help="a locator .onnx (default: the bundled one)")

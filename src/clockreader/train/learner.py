@@ -187,7 +187,8 @@ class CPUAutocast(Callback):
 
 
 class SafetensorsCheckpoint(Callback):
-    """After each epoch, save the weights as safetensors plus a JSON of the epoch and metrics."""
+    """After each epoch, save the weights as safetensors plus a JSON of the epoch, its metrics and the
+    history of every epoch so far (kept across ``--resume``)."""
 
     order = 90
 
@@ -197,14 +198,59 @@ class SafetensorsCheckpoint(Callback):
     def after_epoch(self):
         from safetensors.torch import save_file
 
+        names = self.recorder.metric_names[1:-1]
+        vals = [float(v) if v is not None else None for v in self.recorder.log[1:-1]] if self.recorder.log else []
+        if not vals:  # an epoch skipped by --resume: the checkpoint already holds it
+            return
         self.folder.mkdir(parents=True, exist_ok=True)
         sd = {k: v.detach().cpu().contiguous() for k, v in self.learn.model.state_dict().items()}
         tmp = self.folder / "checkpoint.safetensors.tmp"
         save_file(sd, str(tmp))
         tmp.replace(self.folder / "checkpoint.safetensors")
-        names = self.recorder.metric_names[1:-1]
-        vals = [float(v) if v is not None else None for v in self.recorder.log[1:-1]] if self.recorder.log else []
-        (self.folder / "checkpoint.json").write_text(json.dumps({"epoch": int(self.epoch), "metrics": dict(zip(names, vals))}, indent=2))
+        metrics = dict(zip(names, vals))
+        ck = self.folder / "checkpoint.json"
+        # a resumed run keeps the epochs before it; a new run in the same folder starts a new history
+        earlier = [h for h in _read_json(ck).get("history", []) if h.get("epoch", self.epoch) < self.epoch]
+        history = earlier + [{"epoch": int(self.epoch), **metrics}]
+        ck.write_text(json.dumps({"epoch": int(self.epoch), "metrics": metrics, "history": history}, indent=2))
+
+
+def _read_json(path: Path) -> dict:
+    """A JSON object from ``path``, or {} when it is missing or unreadable (it is only a record)."""
+    try:
+        data = json.loads(Path(path).read_text())
+    except (OSError, json.JSONDecodeError, UnicodeDecodeError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def plot_history(history: list[dict], path: str | Path, title: str = "") -> Path:
+    """Draw the training curve of a run: losses (left) and the validation accuracies (right) per epoch."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
+
+    epochs = [h["epoch"] + 1 for h in history]
+    fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=(10, 3.6))
+    for key in ("train_loss", "valid_loss"):
+        ax_loss.plot(epochs, [h.get(key) for h in history], marker="o", label=key.replace("_", " "))
+    for key, label in (("acc_1min", "within ±1 min"), ("acc_hour", "hour right"), ("acc_5min", "5-minute class")):
+        ax_acc.plot(epochs, [100 * h[key] if h.get(key) is not None else None for h in history], marker="o", label=label)
+    ax_loss.set(xlabel="epoch", ylabel="loss", title="loss")
+    ax_acc.set(xlabel="epoch", ylabel="% of validation clocks", title="validation", ylim=(0, 100))
+    for ax in (ax_loss, ax_acc):
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.grid(alpha=0.3)
+        ax.legend()
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+    return Path(path)
 
 
 # ------------------------------------------------------------------------------------------- build
@@ -271,11 +317,8 @@ def _warm_start(pretrained: str | None) -> dict:
     side = Path(pretrained).with_suffix(".json") if pretrained and pretrained not in (LITE0, "hub", "none") else None
     if side is None or not side.is_file():
         return {}
-    try:
-        parent = json.loads(side.read_text()).get("training", {})
-    except (json.JSONDecodeError, UnicodeDecodeError, AttributeError):
-        return {}
-    return {"warm_start": {"from": str(pretrained), "training": parent}}
+    parent = _read_json(side).get("training", {})
+    return {"warm_start": {"from": str(pretrained), "training": parent}} if isinstance(parent, dict) else {}
 
 
 def lr_find(cfg: TrainConfig, plot: str | Path = "lr_find.png", num_it: int = 100) -> dict:
@@ -318,6 +361,7 @@ def train(cfg: TrainConfig, command: str | None = None) -> ModelSpec:
     duration = time.time() - t0
     names = learn.recorder.metric_names[1:-1]
     final = dict(zip(names, (float(v) for v in learn.recorder.log[1:-1])))
+    history = _read_json(out / "checkpoint.json").get("history", [])
     spec = ModelSpec(
         arch=cfg.arch, head=cfg.head, input_size=cfg.size, resize=cfg.resize, mean=IMAGENET_MEAN, std=IMAGENET_STD,
         layout="hour720+minute60+dial8" if cfg.dial else "hour720+minute60",
@@ -328,8 +372,9 @@ def train(cfg: TrainConfig, command: str | None = None) -> ModelSpec:
             "torch": torch.__version__,
             **_warm_start(cfg.pretrained),
         },
-        metrics={"valid": final},
+        metrics={"valid": final, "history": history},
     )
+    plot_history(history, out / "training.png", f"{cfg.arch} at {cfg.size} px, {cfg.epochs} epochs of {cfg.epoch_size} clocks")
     learn.model.eval()
     export_model(learn.model.float().to("cpu").to(memory_format=torch.contiguous_format), spec, out)
     return spec
