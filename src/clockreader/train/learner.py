@@ -359,9 +359,9 @@ def train(cfg: TrainConfig, command: str | None = None) -> ModelSpec:
     lr = np.array([cfg.lr, cfg.lr * cfg.dial_lr]) if cfg.dial else cfg.lr
     learn.fit_one_cycle(cfg.epochs, lr, start_epoch=start_epoch)
     duration = time.time() - t0
-    names = learn.recorder.metric_names[1:-1]
-    final = dict(zip(names, (float(v) for v in learn.recorder.log[1:-1])))
+    # the checkpoint callback already read each epoch's figures off the recorder; the last are the run's
     history = _read_json(out / "checkpoint.json").get("history", [])
+    final = {k: v for k, v in history[-1].items() if k != "epoch"} if history else {}
     spec = ModelSpec(
         arch=cfg.arch, head=cfg.head, input_size=cfg.size, resize=cfg.resize, mean=IMAGENET_MEAN, std=IMAGENET_STD,
         layout="hour720+minute60+dial8" if cfg.dial else "hour720+minute60",
