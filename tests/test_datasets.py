@@ -113,3 +113,14 @@ def test_every_format_loads(tmp_path, ext):
     im.save(tmp_path / f"x{ext}")
     out = load_image(tmp_path / f"x{ext}")
     assert out.mode == "RGB" and out.size == (40, 32)
+
+
+def test_csv_boxes_are_kept_and_checked(tmp_path):
+    (tmp_path / "labels.csv").write_text("path,hour,minute,kind,x0,y0,x1,y1\na.png,3,7,photo,10,20,110.5,130\nb.png,4,8,photo,,,,\n")
+    a, b = read_dataset(tmp_path)
+    assert a.box == (10.0, 20.0, 110.5, 130.0) and b.box is None
+    assert a.extra == {"kind": "photo"}                       # the box columns are not extras
+    for bad, msg in (("1,2,x,4", "must all be numbers"), ("50,20,10,40", "x1 > x0")):
+        (tmp_path / "labels.csv").write_text(f"path,hour,minute,x0,y0,x1,y1\na.png,3,7,{bad}\n")
+        with pytest.raises(DatasetError, match=f"labels.csv:2: .*{msg}"):
+            read_dataset(tmp_path)

@@ -134,11 +134,25 @@ def cmd_test(args) -> int:
     from pathlib import Path
 
     from .evaluate import format_table, run_test, write_report
+    from .evaluate_video import format_video_table, is_video_set, run_video_test
+    from .video import parse_frames
 
-    fig, records, items = run_test(args.dataset, args.model, tolerance=args.tolerance, batch_size=args.batch_size,
-                                   progress=not args.quiet, threads=args.threads, locate=args.locate, tta=args.tta,
-                                   rectify=args.rectify, zoom=not args.no_zoom)
-    print(format_table(fig))
+    frames = parse_frames(args.frames) if args.frames else None
+    if is_video_set(args.dataset):
+        if args.crop == "box" or args.tta or args.rectify or args.report:
+            print("clockreader test: a video set is read end to end; --crop box, --tta, --rectify and --report are for image sets", file=sys.stderr)
+            return 2
+        fig, records = run_video_test(args.dataset, args.model, tolerance=2 if args.tolerance is None else args.tolerance, frames=frames, locate=args.locate,
+                                      threads=args.threads, zoom=not args.no_zoom, progress=not args.quiet)
+        print(format_video_table(fig))
+    else:
+        if frames is not None:
+            print("clockreader test: --frames is for video sets (a folder with videos.csv and frames.csv)", file=sys.stderr)
+            return 2
+        fig, records, items = run_test(args.dataset, args.model, tolerance=1 if args.tolerance is None else args.tolerance, batch_size=args.batch_size,
+                                       progress=not args.quiet, threads=args.threads, locate=args.locate, tta=args.tta,
+                                       rectify=args.rectify, zoom=not args.no_zoom, crop=args.crop)
+        print(format_table(fig))
     if args.json:
         Path(args.json).parent.mkdir(parents=True, exist_ok=True)
         Path(args.json).write_text(json.dumps({"figures": fig, "readings": records}, indent=2))
@@ -176,15 +190,26 @@ def _print_scene_reading(r: dict, what: str) -> None:
 def cmd_locate_test(args) -> int:
     import json
 
-    from .evaluate_locate import real_composite_figures, scene_reading_figures, synthetic_scene_figures
+    from .evaluate_locate import real_box_figures, real_composite_figures, scene_reading_figures, synthetic_scene_figures
     from .locate import ClockLocator
     from .runtime.reader import load_reader
 
     locator = ClockLocator(args.locator, zoom=not args.no_zoom)
-    out = {"synthetic_scenes": synthetic_scene_figures(locator, n=args.scenes)}
-    print(f"synthetic scenes ({args.scenes}, {out['synthetic_scenes']['clocks']} clocks): recall {out['synthetic_scenes']['recall']:.3f}, "
-          f"precision {out['synthetic_scenes']['precision']:.3f}, "
-          f"empty scenes given a box {out['synthetic_scenes']['scenes_without_clocks_given_a_box']}")
+    if args.scenes is None:
+        args.scenes = 0 if args.real_boxes else 300
+    out = {}
+    for src in args.real_boxes or []:
+        r = real_box_figures(locator, src, progress=True)
+        out.setdefault("real_boxes", {})[src] = r
+        print(f"real boxes {src} ({r['images']} photos, {r['clocks']} labelled clocks): recall {r['recall']:.3f} ({r['found']}/{r['clocks']}), "
+              f"precision {r['precision']:.3f} ({r['found']}/{r['boxes_given']}; a lower bound where clocks are unboxed), "
+              f"best box is a labelled clock {r['best_box_is_labelled']:.3f} ({r['best_box_is_labelled_count']}/{r['images']}), "
+              f"no box {r['images_without_a_box']}")
+    if args.scenes:
+        out["synthetic_scenes"] = synthetic_scene_figures(locator, n=args.scenes)
+        print(f"synthetic scenes ({args.scenes}, {out['synthetic_scenes']['clocks']} clocks): recall {out['synthetic_scenes']['recall']:.3f}, "
+              f"precision {out['synthetic_scenes']['precision']:.3f}, "
+              f"empty scenes given a box {out['synthetic_scenes']['scenes_without_clocks_given_a_box']}")
     reader = load_reader(args.model, locator=args.locator or "default", zoom=not args.no_zoom) if (args.real or args.read_scenes or args.wide_scenes) else None
     if args.read_scenes:
         r = out["scene_reading"] = scene_reading_figures(reader, n=args.read_scenes, progress=True)
@@ -278,14 +303,20 @@ def build_parser() -> argparse.ArgumentParser:
     pv.set_defaults(func=cmd_preview)
 
     te = sub.add_parser("test", help="score a model on a labelled set (the seed's and the field's metrics)")
-    te.add_argument("dataset", help="dataset folder or CSV, or synthetic:N:SEED[:SIZE] (e.g. synthetic:1440:2024; SIZE: render size, default 160 px)")
+    te.add_argument("dataset", help="dataset folder or CSV, a video set (a folder with videos.csv and frames.csv, e.g. ../shared/data/timelapse), "
+                    "or synthetic:N:SEED[:SIZE] (e.g. synthetic:1440:2024; SIZE: render size, default 160 px)")
     te.add_argument("--model", help="model.onnx or model.safetensors (default: the bundled model)")
-    te.add_argument("--tolerance", type=int, default=1, help="minute tolerance for a right minute hand (default 1)")
+    te.add_argument("--tolerance", type=int, help="minutes within which a reading counts as right (default 1; 2 for a video set, "
+                    "whose labels are a fixed step per frame)")
     te.add_argument("--json", help="write every figure and reading to this JSON file")
     te.add_argument("--report", help="write report.md, plots and a gallery of the worst readings here")
     te.add_argument("--batch-size", type=int, default=32)
-    te.add_argument("--locate", choices=["never", "auto", "always"], default="never",
-                    help="crop the main clock with the locator first, as `read` does (default never: the model alone)")
+    te.add_argument("--locate", choices=["never", "auto", "always"], default="auto",
+                    help="find the main clock with the locators first (default auto, as `read` does; never: the model alone on whole images)")
+    te.add_argument("--crop", choices=["none", "box"], default="none",
+                    help="box: It's About Time's protocol, the dataset's labelled box (x0,y0,x1,y1 columns) with 20%% context, "
+                         "squared, read without the locator")
+    te.add_argument("--frames", metavar="A:B:STEP", help="for a video set: the frames to read (default all), e.g. ::5")
     te.add_argument("--no-zoom", action="store_true", help="with --locate: the bundled locators without their closer look for tiny clocks")
     te.add_argument("--tta", action="store_true", help="test-time augmentation: merge 5 shifted views (5x slower)")
     te.add_argument("--rectify", action="store_true", help="with a model trained with --dial: also read each dial rectified by its predicted quarter points (2x slower)")
@@ -302,7 +333,9 @@ def build_parser() -> argparse.ArgumentParser:
     tl.set_defaults(func=cmd_train_locator)
 
     lt = sub.add_parser("locate-test", help="score the locator: synthetic scenes and real clocks pasted into photos")
-    lt.add_argument("--scenes", type=int, default=300, help="synthetic test scenes (default 300)")
+    lt.add_argument("--scenes", type=int, help="synthetic test scenes (default 300; 0 with --real-boxes alone)")
+    lt.add_argument("--real-boxes", action="append", metavar="DATASET",
+                    help="real photos with labelled boxes (x0,y0,x1,y1 columns: ../shared/data/coco-clocks, or a boxes.csv); repeatable")
     lt.add_argument("--real", help="a labelled real-clock set to paste into backgrounds (e.g. ../shared/data/real-clocks)")
     lt.add_argument("--read-scenes", type=int, default=0, metavar="N",
                     help="also read the clocks of N synthetic scenes (768 px) end to end, as `read` does, against reading them from their true boxes")
@@ -315,7 +348,7 @@ def build_parser() -> argparse.ArgumentParser:
     lt.set_defaults(func=cmd_locate_test)
 
     rd = sub.add_parser("read", help="read the time from clock photos")
-    rd.add_argument("inputs", nargs="+", metavar="PHOTO", help="image files, folders (recursive), globs, or - for stdin")
+    rd.add_argument("inputs", nargs="+", metavar="PHOTO", help="image or video files (mp4, mov, mkv, webm, avi), folders (recursive), globs, or - for stdin")
     fmt = rd.add_mutually_exclusive_group()
     fmt.add_argument("--json", action="store_true", help="one JSON object per line")
     fmt.add_argument("--csv", action="store_true", help="CSV with a header line")
@@ -330,6 +363,9 @@ def build_parser() -> argparse.ArgumentParser:
                     help="skip the bundled locators' closer look (enlarged windows) for clocks under a tenth of the photo's side (faster)")
     rd.add_argument("--tta", action="store_true", help="test-time augmentation: merge 5 shifted views (5x slower)")
     rd.add_argument("--rectify", action="store_true", help="with a model trained with --dial: also read each dial rectified by its predicted quarter points (2x slower)")
+    rd.add_argument("--every", type=float, default=1.0, metavar="SECONDS",
+                    help="videos: read one frame every SECONDS of video (default 1; 0: every frame)")
+    rd.add_argument("--frames", metavar="A:B:STEP", help="videos: read these frame indices instead (e.g. 0:600:10, ::30)")
     rd.set_defaults(func=cmd_read)
 
     sv = sub.add_parser("serve", help="web page and HTTP API (needs the serve extra)")

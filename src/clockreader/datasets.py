@@ -5,7 +5,8 @@ Formats:
 * the Kaggle "TIME - Image Dataset-Classification" layout: ``train/ valid/ test/`` with class folders
   ``H-MM/`` (optionally ``clocks.csv``);
 * a CSV with ``path,hour,minute`` columns (other columns kept in ``extra``, e.g. ``kind``), such as
-  ``real-clocks/labels.csv``;
+  ``real-clocks/labels.csv``; optional ``x0,y0,x1,y1`` columns give the labelled clock's box in the
+  image's pixels (``LabelledImage.box``), as in ``coco-clocks/labels.csv``;
 * file names ending in ``_H_MM.ext`` (e.g. ``kitchen_10_08.jpg``);
 * a folder ``images/`` with ``label.csv`` holding ``hour,minute`` rows in file-name order (hour 0 = 12).
 
@@ -28,11 +29,29 @@ _CLASS_DIR = re.compile(r"^(\d{1,2})-(\d{2})$")
 _NAME_TIME = re.compile(r"_(\d{1,2})_(\d{2})$")
 
 
+BOX_COLUMNS = ("x0", "y0", "x1", "y1")
+
+
 @dataclass(frozen=True)
 class LabelledImage:
     path: Path
     time: ClockTime
     extra: dict = field(default_factory=dict, compare=False)
+    box: tuple[float, float, float, float] | None = None  # the labelled clock, x0, y0, x1, y1 in the image's pixels
+
+
+def box_from_row(row: dict, where: str) -> tuple[float, float, float, float] | None:
+    """The ``x0,y0,x1,y1`` box of a CSV row; None when the columns are absent or all empty."""
+    vals = [str(row.get(k) or "").strip() for k in BOX_COLUMNS]
+    if not any(vals):
+        return None
+    try:
+        x0, y0, x1, y1 = (float(v) for v in vals)
+    except ValueError:
+        raise DatasetError(f"{where}: the box columns x0,y0,x1,y1 must all be numbers, got {','.join(vals)}") from None
+    if not (x1 > x0 >= 0 and y1 > y0 >= 0):
+        raise DatasetError(f"{where}: the box {x0:g},{y0:g},{x1:g},{y1:g} must have x1 > x0 >= 0 and y1 > y0 >= 0")
+    return x0, y0, x1, y1
 
 
 def _is_image(p: Path) -> bool:
@@ -72,7 +91,8 @@ def read_time_layout(root: str | Path, splits: tuple[str, ...] = ("train", "vali
 
 
 def read_csv_labels(csv_path: str | Path) -> Iterator[LabelledImage]:
-    """A CSV with ``path,hour,minute`` columns; paths are relative to the CSV's folder."""
+    """A CSV with ``path,hour,minute`` columns (and optionally the box, ``x0,y0,x1,y1``); paths are relative
+    to the CSV's folder."""
     csv_path = Path(csv_path)
     try:
         fh = csv_path.open(newline="", encoding="utf-8")
@@ -88,8 +108,9 @@ def read_csv_labels(csv_path: str | Path) -> Iterator[LabelledImage]:
             if not row.get("path"):
                 raise DatasetError(f"{where}: empty 'path'")
             t = _time_from_row(row, where)
-            extra = {k: v for k, v in row.items() if k not in ("path", "hour", "minute") and k is not None}
-            yield LabelledImage(csv_path.parent / row["path"], t, extra)
+            box = box_from_row(row, where)
+            extra = {k: v for k, v in row.items() if k not in ("path", "hour", "minute", *BOX_COLUMNS) and k is not None}
+            yield LabelledImage(csv_path.parent / row["path"], t, extra, box)
 
 
 def read_named_files(folder: str | Path) -> Iterator[LabelledImage]:

@@ -34,3 +34,7 @@ class MissingExtraError(ClockReaderError, ImportError):
 
     def __init__(self, extra: str, what: str):
         super().__init__(f'{what} needs the "{extra}" extra: pip install "clockreader[{extra}]"')
+
+
+class InvalidVideoError(ClockReaderError, ValueError):
+    """A video that cannot be opened, holds no video stream, or is truncated or damaged."""

@@ -33,6 +33,7 @@ class TestItem:
     time: ClockTime
     load: Callable[[], Image.Image | str | Path]
     extra: dict = field(default_factory=dict)
+    box: tuple[float, float, float, float] | None = None  # the labelled clock, in the image's pixels
 
 
 def synthetic_kind(sample) -> str:
@@ -68,7 +69,7 @@ def load_test_set(source: str) -> list[TestItem]:
     items = read_dataset(source)
     if any(it.extra.get("split") == "test" for it in items):
         items = [it for it in items if it.extra.get("split") == "test"]
-    return [TestItem(str(it.path), it.time, (lambda p=it.path: p), it.extra) for it in items]
+    return [TestItem(str(it.path), it.time, (lambda p=it.path: p), it.extra, it.box) for it in items]
 
 
 def load_predictor(model: str | Path | None, threads: int | None = None, tta: bool = False, rectify: bool = False,
@@ -83,14 +84,36 @@ def load_predictor(model: str | Path | None, threads: int | None = None, tta: bo
     return ClockReader(model, threads, tta=tta, rectify=rectify, zoom=zoom)
 
 
+def protocol_crop(item: TestItem) -> Image.Image:
+    """The view It's About Time's protocol reads: the labelled box with 20% context, squared, clipped
+    (:func:`clockreader.geometry.context_box`), cut from the image at its full resolution."""
+    from .geometry import context_box
+    from .images import load_image
+
+    if item.box is None:
+        raise DatasetError(f"{item.name}: --crop box needs the clock's box (x0,y0,x1,y1 columns) and this image has none")
+    im = load_image(item.load())
+    x0, y0, x1, y1 = context_box(item.box, im.width, im.height)
+    if x1 - x0 < 2 or y1 - y0 < 2:
+        raise DatasetError(f"{item.name}: the box {item.box} lies outside the {im.width}x{im.height} image")
+    return im.crop((x0, y0, x1, y1))
+
+
 def run_test(source: str, model: str | Path | None = None, tolerance: int = 1, batch_size: int = 32,
-             progress: bool = True, threads: int | None = None, locate: str = "never",
-             tta: bool = False, rectify: bool = False, zoom: bool = True) -> tuple[dict, list[dict], list[TestItem]]:
+             progress: bool = True, threads: int | None = None, locate: str = "auto",
+             tta: bool = False, rectify: bool = False, zoom: bool = True,
+             crop: str = "none") -> tuple[dict, list[dict], list[TestItem]]:
     """Read every image of ``source``; return (figures, per-image records, items).
 
-    ``locate``: ``never`` scores the model on whole images; ``auto`` / ``always`` first crop the main
-    clock with the bundled locators, as ``clockreader read`` does (``zoom``: with their closer look for tiny clocks).
+    ``locate``: ``auto`` (default, as ``clockreader read`` reads a photo) / ``always`` first crop the main
+    clock with the bundled locators (``zoom``: with their closer look for tiny clocks); ``never`` scores the
+    model on whole images. ``crop="box"``: It's About Time's protocol, the labelled box with 20% context
+    read without the locator (:func:`protocol_crop`); every image needs a box.
     """
+    if crop not in ("none", "box"):
+        raise ValueError(f"The 'crop' parameter must be none or box. Got {crop!r} instead.")
+    if locate not in ("auto", "always", "never"):
+        raise ValueError(f"The 'locate' parameter must be auto, always or never. Got {locate!r} instead.")
     from tqdm.auto import tqdm
 
     from .decode import decode, top_k_indices
@@ -110,7 +133,12 @@ def run_test(source: str, model: str | Path | None = None, tolerance: int = 1, b
     failed = []
     for it in tqdm(items, desc="reading", unit="img", disable=not progress):
         try:
-            image = reader.load(it.load()) if locate == "never" else reader.main_crop(it.load(), locate)[0]
+            if crop == "box":
+                image = protocol_crop(it)
+            elif locate == "never":
+                image = reader.load(it.load())
+            else:
+                image = reader.main_crop(it.load(), locate)[0]
             batch.append(image)
             batch_items.append(it)
         except ClockReaderError as e:
@@ -131,7 +159,8 @@ def run_test(source: str, model: str | Path | None = None, tolerance: int = 1, b
     figures["source"], figures["model"] = source, str(getattr(reader, "path", model))
     figures["failed_to_load"] = len(failed)
     figures["tolerance_minutes"] = tolerance
-    figures["locate"] = locate
+    figures["locate"] = "never" if crop == "box" else locate
+    figures["crop"] = crop
     figures["tta"] = bool(tta)
     figures["rectify"] = bool(getattr(reader, "rectify", False))
     err = abs_error(y_true, best)
@@ -151,7 +180,9 @@ def format_table(fig: dict) -> str:
     f, s, e = fig["field"], fig["seed"], fig["errors"]
     lines = [
         f"clockreader test: {fig['source']}  ({n} images read, {fig['failed_to_load']} failed to load)",
-        f"model: {fig['model']}" + (f"  (clocks cropped by the locator: --locate {fig['locate']})" if fig.get("locate", "never") != "never" else "")
+        f"model: {fig['model']}" + ("  (It's About Time's protocol: the labelled box with 20% context, --crop box)" if fig.get("crop") == "box"
+                                    else f"  (clocks cropped by the locator: --locate {fig['locate']})" if fig.get("locate", "never") != "never"
+                                    else "  (whole images, the model alone: --locate never)")
         + ("  (test-time augmentation: --tta)" if fig.get("tta") else ""),
         "",
         "the field's metrics (It's About Time, CVPR 2022)",

@@ -64,3 +64,17 @@ def near_square(width: float, height: float) -> bool:
     """Whether a ``width`` x ``height`` photo can be squished into the locator's square input without
     squashing a round clock out of the shapes it learnt (a tilted dial is an ellipse too, but not a 2.39:1 one)."""
     return max(width, height) <= NEAR_SQUARE * min(width, height)
+
+
+def context_box(box, width: int, height: int, margin: float = 0.2) -> tuple[int, int, int, int]:
+    """The crop of It's About Time's protocol (``crop_with_context``): ``box`` (x0, y0, x1, y1) grown by
+    ``margin`` of its longer side on each side, made square about its centre, clipped to the image.
+
+    >>> context_box((40, 40, 60, 80), 200, 200)
+    (22, 32, 78, 88)
+    """
+    x0, y0, x1, y1 = (float(v) for v in box)
+    half = max(x1 - x0, y1 - y0) * (0.5 + margin)
+    cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+    return (int(max(0, round(cx - half))), int(max(0, round(cy - half))),
+            int(min(width, round(cx + half))), int(min(height, round(cy + half))))

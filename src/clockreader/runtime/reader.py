@@ -311,6 +311,43 @@ class ClockReader:
         logits = self.image_logits([crop_with_margin(im, d.box) for d in dets])
         return self.readings_from_logits(logits, boxes=[d.box for d in dets])
 
+    def iter_video(self, path: str | Path, every: float | None = 1.0, frames: slice | None = None,
+                   locate: str = "auto", info: list | None = None):
+        """Yield a :class:`clockreader.video.FrameReading` for each chosen frame of a video, as it is decoded:
+        the frame's best clock, read as :meth:`read_all` reads a photo (``locate``). ``every`` (seconds of
+        video) and ``frames`` (a slice of frame indices) choose the frames, as in
+        :func:`clockreader.video.iter_frames`; a damaged file raises :class:`InvalidVideoError` after its
+        last good frame."""
+        from ..video import FrameReading, iter_frames
+
+        for index, t, image in iter_frames(path, every=every, frames=frames, info=info):
+            yield FrameReading(index, t, self.read_all(image, locate=locate)[0])
+
+    def read_video(self, path: str | Path, every: float | None = 1.0, frames: slice | None = None,
+                   locate: str = "auto", tolerance: float = 3.0):
+        """Read a video's frames and fit the clock's steady track through them (:func:`clockreader.track.fit_track`).
+
+        Returns a :class:`clockreader.video.VideoReading`; a damaged file keeps the frames read before the
+        damage and says why in ``error``. ``tolerance``: minutes within which a reading agrees with the track.
+        """
+        from ..errors import InvalidVideoError
+        from ..track import fit_track
+        from ..video import VideoReading
+
+        info: list = []
+        got, error = [], None
+        try:
+            for fr in self.iter_video(path, every=every, frames=frames, locate=locate, info=info):
+                got.append(fr)
+        except InvalidVideoError as e:
+            if not info:
+                raise
+            error = str(e)
+        meta = info[0] if info else None
+        track = fit_track([f.frame for f in got], [f.reading.time.index720 for f in got], tolerance=tolerance,
+                          fps=meta.fps if meta else None)
+        return VideoReading(str(path), meta, got, track, error)
+
     def top_k(self, images, k: int = 3) -> np.ndarray:
         """(N, k) best minute-of-12h readings for already loaded images (for evaluation)."""
         return top_k_indices(self.image_logits(list(images)), k)
