@@ -168,7 +168,7 @@ def cmd_train_locator(args) -> int:
 
     from .train.locator import LocatorConfig, train_locator
 
-    over = {k: getattr(args, k) for k in ("epochs", "epoch_size", "size", "bs", "lr", "seed", "workers", "device", "out")
+    over = {k: getattr(args, k) for k in ("epochs", "epoch_size", "size", "bs", "lr", "seed", "workers", "device", "out", "real_boxes", "real_repeat")
             if getattr(args, k) is not None}
     spec = train_locator(replace(LocatorConfig(), **over), command=_command_line(args))
     m = spec.metrics["synthetic_scenes"]
@@ -230,6 +230,21 @@ def cmd_locate_test(args) -> int:
     if args.json:
         with open(args.json, "w") as fh:
             json.dump(out, fh, indent=2)
+    return 0
+
+
+def cmd_pseudo_label(args) -> int:
+    from .pseudo import PHOTO_THRESHOLD, pseudo_label
+    from .video import parse_frames
+
+    threshold = PHOTO_THRESHOLD if args.threshold is None else args.threshold
+    c = pseudo_label(args.sources, args.out, args.model, frames=parse_frames(args.frames), threshold=threshold,
+                     progress=not args.quiet)
+    for video, t in c["tracks"].items():
+        print(f"{video}: {'clean track' if t['steady'] and t['inlier_share'] >= 0.8 else 'not kept'} "
+              f"({t['inliers']}/{t['readings']} readings on it, {t['rate_minutes_per_frame']:.3f} min/frame)")
+    print(f"saved {c['labels']} labelled views to {args.out}/labels.csv: {c['frames_kept']} frames of {c['videos_kept']}/{c['videos']} videos, "
+          f"{c['photos_kept']}/{c['photos']} photos whose views agree; {c['failed']} files failed")
     return 0
 
 
@@ -330,6 +345,9 @@ def build_parser() -> argparse.ArgumentParser:
         tl.add_argument(flag, type=typ)
     tl.add_argument("--device", choices=["auto", "cpu", "cuda"])
     tl.add_argument("--out", help="output folder (default runs/locator)")
+    tl.add_argument("--real-boxes", metavar="CSV", help="real photos' clock boxes to mix into training (e.g. ../shared/data/unlabelled-real/boxes.csv); "
+                    "the fifth whose file names hash to 0 is held out for measuring")
+    tl.add_argument("--real-repeat", type=int, help="windows of each real photo per epoch (default 2)")
     tl.set_defaults(func=cmd_train_locator)
 
     lt = sub.add_parser("locate-test", help="score the locator: synthetic scenes and real clocks pasted into photos")
@@ -367,6 +385,16 @@ def build_parser() -> argparse.ArgumentParser:
                     help="videos: read one frame every SECONDS of video (default 1; 0: every frame)")
     rd.add_argument("--frames", metavar="A:B:STEP", help="videos: read these frame indices instead (e.g. 0:600:10, ::30)")
     rd.set_defaults(func=cmd_read)
+
+    pl = sub.add_parser("pseudo-label", help="label real videos (by their steady track) and photos (where views agree) for self-training")
+    pl.add_argument("sources", nargs="+", metavar="SOURCE", help="videos, photos or folders; never a set kept for validation")
+    pl.add_argument("--out", required=True, help="new folder for images/ and labels.csv (train --data DIR reads it)")
+    pl.add_argument("--model", help="reader .onnx (default: the bundled model)")
+    pl.add_argument("--frames", default="::2", metavar="A:B:STEP", help="video frames to read and label (default ::2)")
+    pl.add_argument("--threshold", type=float,
+                    help="photos: the least confidence of a kept label (default clockreader.pseudo.PHOTO_THRESHOLD, chosen on the real validation sets)")
+    pl.add_argument("--quiet", action="store_true")
+    pl.set_defaults(func=cmd_pseudo_label)
 
     sv = sub.add_parser("serve", help="web page and HTTP API (needs the serve extra)")
     sv.add_argument("--host", default="127.0.0.1")

@@ -20,6 +20,7 @@ from fastai.learner import Learner
 from fastai.optimizer import Adam
 from fastai.torch_core import TensorImage, set_seed
 from torch import nn
+from PIL import Image
 from torch.utils.data import Dataset
 
 from ..locate import decode_heatmap
@@ -94,11 +95,63 @@ def centernet_loss(pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
     return -(pos_loss + neg_loss) / npos + size_loss / npos
 
 
+HOLD_OUT = 5  # photos whose path hashes to 0 mod this are never trained on: the held-out fifth of real boxes
+
+
+def held_out(path: str) -> bool:
+    """Whether a real photo is in the held-out fifth (a stable hash of its file name, not Python's salted one)."""
+    import zlib
+
+    return zlib.crc32(Path(path).name.encode()) % HOLD_OUT == 0
+
+
+class RealBoxScenes(Dataset):
+    """Real photos with hand-drawn clock boxes (``unlabelled-real/boxes.csv``), as the locator sees them: a
+    random square window (0.6-1 of the short side, so clocks appear at several sizes; the whole photo
+    when it is near square and the draw says so) squished to ``size``, with the boxes whose centre lies in
+    it, clipped. Seeded by (seed, epoch, i) like the scenes. ``repeat``: each photo this many times an epoch."""
+
+    def __init__(self, items: list[tuple[str, np.ndarray]], size: int, stride: int, seed: int, repeat: int = 1):
+        self.items, self.size, self.stride, self.seed, self.repeat, self.epoch = items, size, stride, seed, repeat, 0
+
+    def __len__(self):
+        return len(self.items) * self.repeat
+
+    def __getitem__(self, i):
+        from ..images import load_image
+
+        path, boxes = self.items[i % len(self.items)]
+        rng = np.random.default_rng([self.seed, 7, self.epoch, int(i)])
+        im = load_image(path)
+        w, h = im.size
+        short = min(w, h)
+        side = short if rng.random() < 0.3 else int(short * rng.uniform(0.6, 1.0))
+        if side == short and max(w, h) <= 1.4 * short and rng.random() < 0.5:
+            x0, y0, cw, ch = 0, 0, w, h          # the whole near-square photo, as the locator reads it
+        else:
+            x0, y0, cw, ch = int(rng.integers(0, w - side + 1)), int(rng.integers(0, h - side + 1)), side, side
+        view = im.crop((x0, y0, x0 + cw, y0 + ch)).resize((self.size, self.size), Image.BILINEAR)
+        b = boxes - [x0, y0, x0, y0]
+        cx, cy = (b[:, 0] + b[:, 2]) / 2, (b[:, 1] + b[:, 3]) / 2
+        b = b[(cx >= 0) & (cx < cw) & (cy >= 0) & (cy < ch)]
+        b = np.clip(b, 0, [cw, ch, cw, ch]) * np.array([self.size / cw, self.size / ch] * 2)
+        return TensorImage(torch.from_numpy(to_unit_array(view))), torch.from_numpy(scene_target(b, self.size, self.stride))
+
+
+def real_box_items(source: str, hold_out: bool = False) -> list[tuple[str, np.ndarray]]:
+    """The training (or, with ``hold_out``, the held-out) photos of a boxes CSV, with their boxes."""
+    from ..evaluate_locate import read_boxes
+
+    return [(p, b) for p, b in read_boxes(source).items() if held_out(p) == hold_out]
+
+
 class FreshScenesEachEpoch(Callback):
-    """New scenes every epoch (the scene dataset is seeded by epoch)."""
+    """New scenes (and new windows of the real photos) every epoch: the datasets are seeded by epoch."""
 
     def before_epoch(self):
-        self.dls.train.dataset.epoch = int(self.epoch) + 1
+        ds = self.dls.train.dataset
+        for d in getattr(ds, "datasets", [ds]):
+            d.epoch = int(self.epoch) + 1
 
 
 @dataclass
@@ -117,6 +170,8 @@ class LocatorConfig:
     device: str = "auto"
     out: str = "runs/locator"
     eval_scenes: int = 200     # synthetic test scenes scored after training
+    real_boxes: str | None = None  # a CSV of real photos' clock boxes mixed into training (the held-out fifth never)
+    real_repeat: int = 2       # each real photo this many times an epoch (different windows)
 
 
 def evaluate_locator(predict, n: int = 300, seed: int = 4242, size: int = 192, iou: float = 0.5,
@@ -155,6 +210,11 @@ def train_locator(cfg: LocatorConfig, command: str | None = None) -> ModelSpec:
     device = resolve_device(cfg.device)
     norm = Normalize.from_stats(IMAGENET_MEAN, IMAGENET_STD, cuda=device.type == "cuda")
     train_ds = SceneDataset(cfg.epoch_size, cfg.size, cfg.stride, cfg.seed, 0)
+    if cfg.real_boxes:
+        from torch.utils.data import ConcatDataset
+
+        real = RealBoxScenes(real_box_items(cfg.real_boxes), cfg.size, cfg.stride, cfg.seed, cfg.real_repeat)
+        train_ds = ConcatDataset([train_ds, real])
     valid_ds = SceneDataset(cfg.valid_size, cfg.size, cfg.stride, 10_000 + cfg.seed, 1)
     dls = DataLoaders(TfmdDL(train_ds, bs=cfg.bs, shuffle=True, drop_last=True, num_workers=cfg.workers, after_batch=[norm], device=device),
                       TfmdDL(valid_ds, bs=cfg.bs, num_workers=cfg.workers, after_batch=[norm], device=device), device=device)
