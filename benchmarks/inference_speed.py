@@ -75,7 +75,7 @@ def main():
     xb = np.repeat(x, 32, 0)
     ms = timeit(lambda: r2.logits(xb), 10)
     print(f"batch of 32, 2 threads:          {32000 / ms:7.0f} images/s (model only)")
-    from clockreader.locate import ClockLocator
+    from clockreader.runtime.locator import ClockLocator
 
     loc = ClockLocator(threads=1)
     im1024 = render_clock(seed=5, size=1024).image

@@ -47,7 +47,7 @@ def scoreboard(model: str | None = None, frames: str = "::5", progress: bool = T
             n = fig["count"] + fig["failed_to_load"]
             rows.append(_row(name, round(fig["field"]["top1_within_1min"] * fig["count"]), n,
                              "box + 20% context, no locator" if crop == "box" else "locators, then the reader", _ten_ten(rec, 1)))
-        from clockreader.locate import ClockLocator
+        from clockreader.runtime.locator import ClockLocator
 
         loc = real_box_figures(ClockLocator(), str(coco), progress=progress)
         rows.append(_row("coco-clocks locator recall", loc["found"], loc["clocks"], f"IoU 0.5; best box is the clock "

@@ -3,7 +3,7 @@
 import numpy as np
 from PIL import Image, ImageDraw
 from clockreader.render.scenes import render_scene
-from clockreader.locate import ClockLocator
+from clockreader.runtime.locator import ClockLocator
 loc = ClockLocator()
 tiles, i = [], 0
 while len(tiles) < 8:

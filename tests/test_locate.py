@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from clockreader.locate import DEFAULT_LOCATOR, SMALL_LOCATOR, ClockLocator, _cut_by, crop_with_margin, decode_heatmap, locate_views, zoom_window
+from clockreader.runtime.locator import DEFAULT_LOCATOR, SMALL_LOCATOR, ClockLocator, _cut_by, crop_with_margin, decode_heatmap, locate_views, zoom_window
 from clockreader.render import Camera, render_clock
 from clockreader.geometry import box_iou
 from clockreader.render.scenes import render_scene, scene_band

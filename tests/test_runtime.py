@@ -45,7 +45,7 @@ def test_reading_api_accepts_every_input_kind(clock_files):
         r2 = read_time(src)
         assert (r2.hour, r2.minute) == (r.hour, r.minute)
     d = r.to_dict()
-    assert set(d) == {"time", "hour", "minute", "confidence", "alternatives", "box", "unsure"}
+    assert set(d) == {"status", "time", "hour", "minute", "confidence", "alternatives", "box", "unsure"} and d["status"] in ("ok", "unsure")
     assert len(d["alternatives"]) == 3 and all(a["confidence"] <= d["confidence"] + 1e-9 for a in d["alternatives"])
 
 
@@ -106,13 +106,13 @@ def test_cli_default_json_csv_and_exit_codes(clock_files, tmp_path):
     rows = [json.loads(x) for x in r.stdout.decode().splitlines()]
     assert r.returncode == 0 and len(rows) == 3 and {x["path"] for x in rows} == {str(p) for p in paths}
     for x in rows:
-        assert {"path", "time", "hour", "minute", "confidence", "alternatives", "box", "unsure", "error"} <= set(x)
+        assert {"path", "status", "time", "hour", "minute", "confidence", "alternatives", "box", "unsure", "error"} <= set(x)
         assert x["error"] is None and x["time"] == f"{x['hour']}:{x['minute']:02d}"
 
     (tmp_path / "broken.jpg").write_bytes(b"\xff\xd8 not really a jpeg")
     r = _cli("read", str(paths[0]), str(tmp_path / "broken.jpg"), str(paths[1]), "--csv")
     lines = r.stdout.decode().splitlines()
-    assert r.returncode == 1 and lines[0].startswith("path,time,hour,minute,confidence")
+    assert r.returncode == 1 and lines[0].startswith("path,status,time,hour,minute,confidence,unsure,x0,y0,x1,y1,alternatives,error")
     assert len(lines) == 4 and "broken.jpg" in lines[2] and "cannot decode" in lines[2] or "not an image" in lines[2]
 
     r = _cli("read", str(tmp_path / "missing.jpg"))
@@ -134,12 +134,16 @@ def test_cli_annotate_never_overwrites(clock_files, tmp_path):
     _, paths = clock_files
     before = paths[0].read_bytes()
     out = tmp_path / "ann"
-    for _ in range(2):
-        assert _cli("read", str(paths[0]), "--annotate", str(out)).returncode == 0
-    files = sorted(p.name for p in out.iterdir())
-    assert files == ["clock0.annotated-1.png", "clock0.annotated.png"]
+    first = _cli("read", str(paths[0]), "--annotate", str(out), "--json")
+    row = json.loads(first.stdout)
+    assert first.returncode == 0 and row["annotated"] == str(out / "clock0.annotated.jpg")   # JPEG stays JPEG
+    written = (out / "clock0.annotated.jpg").read_bytes()
+    again = _cli("read", str(paths[0]), "--annotate", str(out), "--json")
+    assert again.returncode == 0 and json.loads(again.stdout)["annotated"] is None
+    assert "clock0.annotated.jpg: exists; not overwritten" in again.stderr.decode()
+    assert sorted(p.name for p in out.iterdir()) == ["clock0.annotated.jpg"] and (out / "clock0.annotated.jpg").read_bytes() == written
     assert paths[0].read_bytes() == before
-    assert Image.open(out / files[0]).size == Image.open(paths[0]).size
+    assert Image.open(out / "clock0.annotated.jpg").size == Image.open(paths[0]).size
 
 
 @pytest.mark.parametrize("name,data", [

@@ -361,7 +361,7 @@ def test_ensemble_averages_its_members_readings_in_one_onnx_file(tiny_model, tmp
     (b.parent / "model.json").write_text(json.dumps({**spec_b, "input_size": 96}))
     with pytest.raises(ModelError, match="reads 96 px .* cannot share its input"):
         ensemble_models([a, b], tmp_path / "sizes")
-    from clockreader.locate import DEFAULT_LOCATOR
+    from clockreader.runtime.locator import DEFAULT_LOCATOR
 
     with pytest.raises(ModelError, match="centernet model is not a clock reader"):
         ensemble_models([a, DEFAULT_LOCATOR], tmp_path / "locator")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import shlex
 import sys
 
@@ -123,6 +124,9 @@ def cmd_preview(args) -> int:
     from .render.dataset import preview_sheet
 
     out = Path(args.out)
+    if (out.exists() or out.is_symlink()) and not args.force:
+        print(f"clockreader preview: {out} exists; not overwritten (--force to replace it)", file=sys.stderr)
+        return 1
     out.parent.mkdir(parents=True, exist_ok=True)
     preview_sheet(args.count, args.seed, args.size, columns=args.columns, full_rotation=args.full_rotation).save(out)
     print(f"saved a preview of {args.count} clocks to {out}")
@@ -153,6 +157,8 @@ def cmd_test(args) -> int:
                                        progress=not args.quiet, threads=args.threads, locate=args.locate, tta=args.tta,
                                        rectify=args.rectify, zoom=not args.no_zoom, crop=args.crop)
         print(format_table(fig))
+        print("\nthe seed's classification report (scikit-learn, 144 five-minute classes)")
+        print(fig["seed"]["classification_report"])
     if args.json:
         Path(args.json).parent.mkdir(parents=True, exist_ok=True)
         Path(args.json).write_text(json.dumps({"figures": fig, "readings": records}, indent=2))
@@ -191,7 +197,7 @@ def cmd_locate_test(args) -> int:
     import json
 
     from .evaluate_locate import real_box_figures, real_composite_figures, scene_reading_figures, synthetic_scene_figures
-    from .locate import ClockLocator
+    from .runtime.locator import ClockLocator
     from .runtime.reader import load_reader
 
     locator = ClockLocator(args.locator, zoom=not args.no_zoom)
@@ -254,19 +260,25 @@ def cmd_read(args) -> int:
     return run_read(args)
 
 
+def cmd_batch(args) -> int:
+    from .batch import run_cli  # imports Ray only when the command runs
+
+    return run_cli(args)
+
+
 def cmd_serve(args) -> int:
     try:
         import uvicorn
 
-        from .server.app import create_app
+        from .server.app import create_app, serve_options
     except ImportError:
-        print('clockreader serve: the web server needs the "serve" extra: pip install "clockreader[serve]"', file=sys.stderr)
+        print('clockreader serve: the web server needs the "serve" extra: from the checkout, pip install -e ".[serve]"', file=sys.stderr)
         return 1
     from .runtime.reader import load_reader
 
     app = create_app(load_reader(args.model, args.threads))
     print(f"clockreader: serving on http://{args.host}:{args.port}/ (Ctrl+C to stop)")
-    uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
+    uvicorn.run(app, host=args.host, port=args.port, log_level="warning", **serve_options())  # keep-alive, header timeouts
     return 0
 
 
@@ -315,6 +327,7 @@ def build_parser() -> argparse.ArgumentParser:
     pv.add_argument("--size", type=int, default=128)
     pv.add_argument("--columns", type=int, default=8)
     pv.add_argument("--full-rotation", action="store_true")
+    pv.add_argument("--force", action="store_true", help="replace OUT if it exists")
     pv.set_defaults(func=cmd_preview)
 
     te = sub.add_parser("test", help="score a model on a labelled set (the seed's and the field's metrics)")
@@ -370,9 +383,11 @@ def build_parser() -> argparse.ArgumentParser:
     fmt = rd.add_mutually_exclusive_group()
     fmt.add_argument("--json", action="store_true", help="one JSON object per line")
     fmt.add_argument("--csv", action="store_true", help="CSV with a header line")
-    rd.add_argument("--annotate", metavar="DIR", help="write each image with the read hands drawn into DIR")
+    rd.add_argument("--annotate", metavar="DIR", help="write each image with the read hands drawn into DIR, mirroring the input folders "
+                    "(JPEG stays JPEG; never overwrites: an existing file is reported and left)")
+    rd.add_argument("--all", action="store_true", help="every clock found in a photo, each with its box (default: the best clock only)")
     rd.add_argument("--model", help="an .onnx model (default: the bundled model)")
-    rd.add_argument("--threads", type=int, help="ONNX Runtime threads")
+    rd.add_argument("--threads", type=int, help="ONNX Runtime threads (0: its choice)")
     rd.add_argument("--batch-size", type=int, default=READ_BATCH, help=f"images per model call (default {READ_BATCH}: peak memory about 300 MB with the bundled 192 px ensemble)")
     rd.add_argument("--locate", choices=["auto", "always", "never"], default="auto",
                     help="find clocks in wider photos first (auto: when the clock does not fill the frame)")
@@ -385,6 +400,24 @@ def build_parser() -> argparse.ArgumentParser:
                     help="videos: read one frame every SECONDS of video (default 1; 0: every frame)")
     rd.add_argument("--frames", metavar="A:B:STEP", help="videos: read these frame indices instead (e.g. 0:600:10, ::30)")
     rd.set_defaults(func=cmd_read)
+
+    ba = sub.add_parser("batch", help="read an archive of photos and videos on Ray into Parquet shards (needs the scale extra)")
+    ba.add_argument("sources", nargs="+", metavar="SOURCE",
+                    help="image or video files, folders (recursive), globs, or a CSV/Parquet manifest with a 'path' column")
+    ba.add_argument("--out", required=True, metavar="DIR", help="folder for the Parquet shards; a re-run skips the inputs already in it")
+    ba.add_argument("--ray", metavar="ADDRESS", help="join this Ray cluster (e.g. auto, or ray://HEAD:10001; default: a local Ray on this machine's cores)")
+    ba.add_argument("--workers", type=int, help="reader actors (default: the cluster's CPUs / --threads)")
+    ba.add_argument("--batch-size", type=int, help="inputs per actor call, and so per shard (default: about 4 calls per actor, at most 256)")
+    ba.add_argument("--threads", type=int, help="ONNX Runtime threads (and CPUs reserved) per actor (default 1)")
+    ba.add_argument("--model", help="an .onnx model every worker can open at this path (default: the bundled model)")
+    ba.add_argument("--locate", choices=["auto", "always", "never"], default="auto",
+                    help="find clocks in wider photos first (auto: when the clock does not fill the frame)")
+    ba.add_argument("--no-zoom", action="store_true", help="skip the bundled locators' closer look for tiny clocks (faster)")
+    ba.add_argument("--every", type=float, default=1.0, metavar="SECONDS",
+                    help="videos: read one frame every SECONDS of video (default 1; 0: every frame)")
+    ba.add_argument("--frames", metavar="A:B:STEP", help="videos: read these frame indices instead (e.g. 0:600:10, ::30)")
+    ba.add_argument("--quiet", action="store_true", help="no progress from Ray Data")
+    ba.set_defaults(func=cmd_batch)
 
     pl = sub.add_parser("pseudo-label", help="label real videos (by their steady track) and photos (where views agree) for self-training")
     pl.add_argument("sources", nargs="+", metavar="SOURCE", help="videos, photos or folders; never a set kept for validation")
@@ -423,10 +456,15 @@ def main(argv: list[str] | None = None) -> int:
             raise
         print(f"clockreader {args.command}: {e}", file=sys.stderr)
         return 1
+    except BrokenPipeError:   # `clockreader read ... | head -1`: the reader of our output went away
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 141
     except ImportError as e:
         if args.debug:
             raise
-        print(f"clockreader {args.command}: {e.name or e} is missing: pip install \"clockreader[train]\"", file=sys.stderr)
+        extra = {"uvicorn": "serve", "fastapi": "serve", "ray": "scale"}.get((e.name or "").split(".")[0], "train")
+        print(f"clockreader {args.command}: {e.name or e} is missing: from the checkout, pip install -e \".[{extra}]\"", file=sys.stderr)
         return 1
 
 

@@ -33,7 +33,7 @@ class MissingExtraError(ClockReaderError, ImportError):
     """An optional dependency group is not installed."""
 
     def __init__(self, extra: str, what: str):
-        super().__init__(f'{what} needs the "{extra}" extra: pip install "clockreader[{extra}]"')
+        super().__init__(f'{what} needs the "{extra}" extra: from the checkout, pip install -e ".[{extra}]"')
 
 
 class InvalidVideoError(ClockReaderError, ValueError):

@@ -12,7 +12,7 @@ from PIL import Image
 
 from .datasets import read_dataset
 from .images import load_image
-from .locate import ClockLocator
+from .runtime.locator import ClockLocator
 from .geometry import box_iou
 from .render.scenes import render_scene, scene_band
 from .time import circular_diff

@@ -56,7 +56,7 @@ def box_iou(a: np.ndarray, b: np.ndarray, of_smaller: bool = False) -> np.ndarra
 
 # a photo whose long side is at most this times its short side is squished whole into the locator: 4:3 and
 # 3:4 photos are (windows found 1% more of their clocks and read none more, for 3x the locator's time);
-# 3:2 and wider frames are not (measured: MODEL_CARD.md, "Clocks in wide and tall frames")
+# 3:2 and wider frames are not (measured: docs/history.md, "Clocks in wide and tall frames")
 NEAR_SQUARE = 1.4
 
 

@@ -8,7 +8,6 @@ JPEG draft mode so a 12 MP photo decodes at a reduced scale when the model needs
 from __future__ import annotations
 
 import io
-import warnings
 from pathlib import Path
 from typing import Union
 
@@ -20,6 +19,8 @@ from .errors import ImageTooLargeError, InvalidImageError
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".webp", ".pgm", ".ppm", ".pbm", ".bmp", ".gif", ".tif", ".tiff")
 MAX_PIXELS = 100_000_000  # 100 MP: larger images are refused as possible decompression bombs
 MIN_SIDE = 8
+MAX_ASPECT = 20           # a longer side more than this times the shorter is refused (a 10000x10 strip is no photo)
+ORIGINAL_SIZE = "clockreader_original_size"  # ``im.info`` key: the size before a JPEG draft decode reduced it
 
 ImageInput = Union[str, Path, bytes, bytearray, io.IOBase, Image.Image, np.ndarray]
 
@@ -56,6 +57,7 @@ def load_image(source: ImageInput, draft_size: int | None = None) -> Image.Image
     ``draft_size`` pixels on its shorter side when the original was).
     """
     name = describe(source)
+    original = None
     if isinstance(source, Image.Image):
         im = source
     elif isinstance(source, np.ndarray):
@@ -82,35 +84,62 @@ def load_image(source: ImageInput, draft_size: int | None = None) -> Image.Image
             if not source:
                 raise InvalidImageError(f"{name}: empty input (0 bytes)")
             fp = io.BytesIO(bytes(source))
-        else:
+        elif hasattr(source, "read"):
             fp = source
+        else:
+            raise InvalidImageError(f"{name}: expected a path, bytes, a file object, a PIL image or an array; got {type(source).__name__}")
         try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("error", Image.DecompressionBombWarning)
-                im = Image.open(fp)
-                if im.width * im.height > MAX_PIXELS:
-                    raise ImageTooLargeError(
-                        f"{name}: image is too large ({im.width}x{im.height} px; the limit is {MAX_PIXELS // 1_000_000} MP)"
-                    )
-                if draft_size and im.format == "JPEG":
-                    im.draft("RGB", (draft_size, draft_size))
-                im.seek(0)
-                im.load()
+            im = Image.open(fp)
+            if im.width * im.height > MAX_PIXELS:
+                raise ImageTooLargeError(
+                    f"{name}: image is too large ({im.width}x{im.height} px; the limit is {MAX_PIXELS // 1_000_000} MP)"
+                )
+            _check_aspect(name, im.width, im.height)
+            original = im.size
+            if draft_size and im.format == "JPEG":
+                im.draft("RGB", (draft_size, draft_size))
+            im.seek(0)
+            im.load()
+            if im.size == original:
+                original = None
         except InvalidImageError:
             raise
-        except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        except Image.DecompressionBombError:
             raise ImageTooLargeError(f"{name}: image is too large (decompression-bomb guard, limit {MAX_PIXELS // 1_000_000} MP)") from None
         except UnidentifiedImageError:
             raise InvalidImageError(f"{name}: not an image file, or a format Pillow cannot read") from None
-        except (OSError, SyntaxError, ValueError, EOFError) as e:
-            raise InvalidImageError(f"{name}: cannot decode image ({str(e).splitlines()[0] if str(e) else type(e).__name__})") from None
+        except MemoryError:
+            raise ImageTooLargeError(f"{name}: not enough memory to decode this image") from None
+        except Exception as e:  # noqa: BLE001 - Pillow's plugins raise anything (NotImplementedError, TypeError, struct.error ...)
+            why = str(e).splitlines()[0][:160] if str(e) else type(e).__name__
+            raise InvalidImageError(f"{name}: cannot decode image ({why})") from None
+    before = im.size
     try:
         im = ImageOps.exif_transpose(im)
     except Exception:  # noqa: BLE001 - a broken EXIF block should not make a readable image fail
         pass
+    if original is not None and im.size != before:   # turned a quarter by its EXIF orientation
+        original = original[::-1]
     if min(im.size) < MIN_SIDE:
         raise InvalidImageError(f"{name}: image is too small ({im.width}x{im.height} px; at least {MIN_SIDE} px a side)")
+    _check_aspect(name, im.width, im.height)
+    if im.width * im.height > MAX_PIXELS:
+        raise ImageTooLargeError(f"{name}: image is too large ({im.width}x{im.height} px; the limit is {MAX_PIXELS // 1_000_000} MP)")
     try:
-        return _to_rgb(im)
-    except (OSError, ValueError) as e:
-        raise InvalidImageError(f"{name}: cannot convert image to RGB ({e})") from None
+        out = _to_rgb(im)
+    except Exception as e:  # noqa: BLE001 - as above: any failure of a plugin is this input's error
+        raise InvalidImageError(f"{name}: cannot convert image to RGB ({str(e)[:160] or type(e).__name__})") from None
+    if original is not None:
+        out.info[ORIGINAL_SIZE] = tuple(original)
+    return out
+
+
+def _check_aspect(name: str, width: int, height: int) -> None:
+    if min(width, height) > 0 and max(width, height) > MAX_ASPECT * min(width, height):
+        raise InvalidImageError(f"{name}: extreme aspect ratio ({width}x{height} px; at most {MAX_ASPECT}:1)")
+
+
+def draft_scale(image: Image.Image) -> tuple[float, float]:
+    """(sx, sy) that map this image's pixels to the input's own: 1, 1 unless a JPEG draft decode reduced it."""
+    ow, oh = image.info.get(ORIGINAL_SIZE, image.size)
+    return ow / image.width, oh / image.height

@@ -37,6 +37,7 @@ AGREE_MINUTES = 2      # views of a photo agree when every reading is within thi
 # a photo's label is kept when its views agree and the main reading's confidence is at least this; chosen by
 # scripts/choose_pseudo_threshold.py on the real validation sets (docs/history.md, "Pseudo-labels")
 PHOTO_THRESHOLD = 0.7
+PER_CLASS = 8          # photos kept per 5-minute class at most, surest first: product shots pile up at 10:10
 VIEW_SIDE = 384        # kept views are stored at most this many pixels a side (twice the reader's 192 px input)
 # the other views of a photo's clock: (margin of the box's size on each side, shift as a share of its side)
 OTHER_VIEWS = ((0.35, (0.0, 0.0)), (0.05, (0.0, 0.0)), (0.15, (0.06, -0.06)), (0.15, (-0.06, 0.06)))
@@ -64,7 +65,7 @@ def photo_views(reader, image) -> tuple[object, list, object | None]:
     """(the view ``read`` reads, readings of every view (that one first), the box or None) for one photo."""
     from .runtime.reader import auto_view
 
-    im = load_image(image, draft_size=1024)
+    im = load_image(image)   # full resolution: the boxes and the crops in the same pixels
     main = reader.read_all(im, locate="auto")[0]
     if main.box is None:
         return im, [main], None
@@ -100,6 +101,21 @@ def label_video(reader, path, frames: slice) -> tuple[list[PseudoLabel], object]
         return [], track
     return [PseudoLabel(v, track.time_at(i).index720, "video", str(path), i, r.confidence)
             for v, i, r in zip(views, idx, read)], track
+
+
+def cap_per_class(rows: list[dict], cap: int = PER_CLASS) -> list[dict]:
+    """``rows`` with at most ``cap`` photo labels per 5-minute class (the most confident kept); video frames all."""
+    from .time import ClockTime
+
+    kept, seen = [], {}
+    for r in sorted(rows, key=lambda r: -float(r["confidence"])):
+        if r["kind"] == "pseudo photo":
+            c = ClockTime(int(r["hour"]), int(r["minute"])).index144
+            seen[c] = seen.get(c, 0) + 1
+            if seen[c] > cap:
+                continue
+        kept.append(r)
+    return sorted(kept, key=rows.index)
 
 
 def expand_sources(sources: list[str]) -> list[Path]:
@@ -157,6 +173,12 @@ def pseudo_label(sources: list[str], out: str | Path, model=None, frames: slice 
         except ClockReaderError as e:
             counts["failed"] += 1
             log.warning("%s", e)
+    capped = cap_per_class(rows)
+    counts["photos_capped"] = len(rows) - len(capped)
+    for r in rows:
+        if r not in capped:   # not kept: remove its view so the folder holds just the labelled set
+            (out / r["path"]).unlink(missing_ok=True)
+    rows = capped
     with (out / "labels.csv").open("w", newline="") as fh:
         w = csv.DictWriter(fh, ["path", "hour", "minute", "kind", "source", "frame", "confidence"])
         w.writeheader()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import subprocess
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -54,8 +55,15 @@ class ModelSpec:
             raise ModelError(f"Model spec: 'input_size' must be an int in [32, 1024]. Got {self.input_size!r} instead.")
         if self.layout not in LAYOUTS:
             raise ModelError(f"Model spec: unknown output layout {self.layout!r}; this clockreader knows {', '.join(LAYOUTS)}.")
-        self.mean = tuple(float(v) for v in self.mean)  # type: ignore[assignment]
-        self.std = tuple(float(v) for v in self.std)  # type: ignore[assignment]
+        try:
+            self.mean = tuple(float(v) for v in self.mean)  # type: ignore[assignment]
+            self.std = tuple(float(v) for v in self.std)  # type: ignore[assignment]
+        except (TypeError, ValueError):
+            raise ModelError(f"Model spec: 'mean' and 'std' must be three numbers each. Got {self.mean!r} and {self.std!r} instead.") from None
+        if len(self.mean) != 3 or len(self.std) != 3 or not all(math.isfinite(v) for v in self.mean + self.std) \
+                or min(self.std) <= 0:
+            raise ModelError(f"Model spec: 'mean' must be three finite numbers and 'std' three finite numbers > 0. "
+                             f"Got {self.mean!r} and {self.std!r} instead.")
 
     @property
     def num_outputs(self) -> int:
@@ -66,11 +74,13 @@ class ModelSpec:
 
     @classmethod
     def from_dict(cls, d: dict) -> "ModelSpec":
+        if not isinstance(d, dict):
+            raise ModelError(f"Model spec is malformed: a JSON object is needed, got {type(d).__name__}")
         known = {k: v for k, v in d.items() if k in cls.__dataclass_fields__}
         try:
             return cls(**known)
-        except TypeError as e:
-            raise ModelError(f"Model spec is malformed: {e}") from e
+        except (TypeError, ValueError) as e:
+            raise ModelError(f"Model spec is malformed: {e}") from None
 
     @classmethod
     def load(cls, path: str | Path) -> "ModelSpec":
@@ -81,6 +91,8 @@ class ModelSpec:
             raise ModelError(f"{path}: model spec not found") from None
         except (json.JSONDecodeError, UnicodeDecodeError) as e:
             raise ModelError(f"{path}: model spec is not valid JSON ({e})") from None
+        except ModelError as e:   # name the file
+            raise ModelError(f"{path}: {e}") from None
 
     def save(self, path: str | Path) -> None:
         Path(path).write_text(self.to_json() + "\n")

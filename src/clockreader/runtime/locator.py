@@ -33,12 +33,12 @@ import numpy as np
 
 from ..errors import ModelError
 from ..geometry import box_iou, near_square
-from ..images import ImageInput, load_image
+from ..images import ImageInput, draft_scale, load_image
 from ..preprocess import prepare
-from ..spec import ModelSpec
+from .session import bundled, open_model
 
-DEFAULT_LOCATOR = Path(__file__).resolve().parents[1] / "runtime" / "weights" / "clockreader-locator.onnx"
-SMALL_LOCATOR = DEFAULT_LOCATOR.with_name("clockreader-locator-small.onnx")
+DEFAULT_LOCATOR = bundled("clockreader-locator.onnx")
+SMALL_LOCATOR = bundled("clockreader-locator-small.onnx")
 MERGE_IOU = 0.4        # boxes from different views overlapping more than this are one clock
 SMALL_SIDE = 0.15      # the small-clock locator adds boxes whose long side is under this share of the photo's short side
 SMALL_OVERLAP = 0.3    # ... and that share less than this of their area with any box of the main locator
@@ -78,14 +78,11 @@ class ClockLocator:
         """``small``: a second locator for small clocks (``"default"``: the bundled one, with the bundled
         main locator only; None: none). ``zoom``: the small-clock locator also searches the photo in
         enlarged windows around its weaker peaks (:meth:`zoom_extra`), for clocks too small to see in the whole photo."""
-        from ..runtime.reader import _session, load_spec_for
-
         path = Path(model) if model is not None else DEFAULT_LOCATOR
         if not path.is_file():
             raise ModelError(f"{path}: locator model not found")
         self.path = path
-        self.session = _session(path, threads)
-        self.spec: ModelSpec = load_spec_for(path, self.session)
+        self.session, self.spec = open_model(path, threads)
         if self.spec.layout != "centernet":
             raise ModelError(f"{path}: not a locator model (layout {self.spec.layout})")
         if small == "default":
@@ -101,11 +98,14 @@ class ClockLocator:
         at its weak-peak score ``ZOOM_HINT``, for both its boxes and the closer look's windows."""
         im = load_image(image, draft_size=int(self.spec.input_size * 2 / (ZOOM_TILE if self.zoom else 1)))
         found = self.locate_alone(im, threshold)
-        if self.small is None:
+        if self.small is not None:
+            extra, hints = self.small_and_hints(im, found)
+            found = found + extra
+            found = found + self.zoom_extra(im, found, hints=hints) if self.zoom else found
+        sx, sy = draft_scale(im)   # boxes in the input's own pixels when a JPEG was decoded in draft
+        if (sx, sy) == (1.0, 1.0):
             return found
-        extra, hints = self.small_and_hints(im, found)
-        found = found + extra
-        return found + self.zoom_extra(im, found, hints=hints) if self.zoom else found
+        return [Detection(tuple(float(v) for v in np.multiply(d.box, [sx, sy, sx, sy])), d.score) for d in found]
 
     def small_and_hints(self, im, found: list[Detection]) -> tuple[list[Detection], list[Detection]]:
         """One read of a loaded photo by the small-clock locator: its boxes at its score threshold that are

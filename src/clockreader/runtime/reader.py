@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 import logging
-import os
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,16 +23,16 @@ import numpy as np
 
 from ..decode import NUM_OUTPUTS, decode, split_outputs, top_k_indices
 from ..errors import ClockReaderError, ModelError
-from ..images import ImageInput, describe, load_image
+from ..images import ImageInput, describe, draft_scale, load_image
 from ..preprocess import prepare
-from ..spec import ModelSpec, sha256_file
+
 from ..time import ClockTime
 from .rectify import rectify as rectify_dial
+from .session import bundled, open_model
 
 log = logging.getLogger(__name__)
 
-WEIGHTS = Path(__file__).parent / "weights"
-DEFAULT_MODEL = WEIGHTS / "clockreader-default.onnx"
+DEFAULT_MODEL = bundled("clockreader-default.onnx")
 
 
 @dataclass
@@ -45,6 +45,12 @@ class Reading:
     alternatives: list[tuple[str, float]] = field(default_factory=list)
     unsure: bool = False
     box: tuple[float, float, float, float] | None = None
+    clock_found: bool = True   # False: the locators found no clock and the model is unsure of the whole photo
+
+    @property
+    def status(self) -> str:
+        """``ok``, ``unsure`` (a clock, read with low confidence) or ``no clock`` (nothing that looks like one)."""
+        return "no clock" if not self.clock_found else "unsure" if self.unsure else "ok"
 
     @property
     def time(self) -> ClockTime:
@@ -54,36 +60,31 @@ class Reading:
         return f"{self.hour}:{self.minute:02d}"
 
     def to_dict(self) -> dict:
+        """The one JSON/CSV schema of a reading (``error`` rows: :func:`error_dict`). A ``no clock`` row gives no time."""
+        if not self.clock_found:
+            return {"status": self.status, "time": None, "hour": None, "minute": None, "confidence": round(self.confidence, 4),
+                    "alternatives": [], "box": None, "unsure": True}
         return {
-            "time": str(self), "hour": self.hour, "minute": self.minute, "confidence": round(self.confidence, 4),
+            "status": self.status, "time": str(self), "hour": self.hour, "minute": self.minute, "confidence": round(self.confidence, 4),
             "alternatives": [{"time": t, "confidence": round(c, 4)} for t, c in self.alternatives],
             "box": None if self.box is None else [round(float(v), 1) for v in self.box],
             "unsure": self.unsure,
         }
 
 
-def load_spec_for(model_path: Path, session=None) -> ModelSpec:
-    """The spec beside ``model.onnx`` (``model.json``), else the one embedded in the ONNX metadata."""
-    side = model_path.with_suffix(".json")
-    if side.is_file():
-        return ModelSpec.load(side)
-    meta = (session or _session(model_path)).get_modelmeta().custom_metadata_map
-    if "clockreader_spec" not in meta:
-        raise ModelError(f"{model_path}: no model spec (no {side.name} beside it and none embedded)")
-    return ModelSpec.from_dict(json.loads(meta["clockreader_spec"]))
+def rows_for(result, all_clocks: bool = False) -> list[dict]:
+    """The JSON/CSV rows (``Reading.to_dict`` plus ``error``) of one input's :meth:`ClockReader.read_many`
+    result: its best clock (the locators' most likely, as :func:`read_time` gives), or with ``all_clocks``
+    every clock found; an input that could not be read gives one :func:`error_dict` row."""
+    if isinstance(result, ClockReaderError):
+        return [error_dict(str(result))]
+    return [{**r.to_dict(), "error": None} for r in (result if all_clocks else result[:1])]
 
 
-def _session(path: Path, threads: int | None = None):
-    import onnxruntime as ort
-
-    opts = ort.SessionOptions()
-    opts.intra_op_num_threads = int(threads or os.environ.get("CLOCKREADER_THREADS", 0) or 0)
-    opts.inter_op_num_threads = 1
-    opts.log_severity_level = 3
-    try:
-        return ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
-    except Exception as e:  # noqa: BLE001 - ORT raises its own exception types
-        raise ModelError(f"{path}: ONNX Runtime cannot load it ({str(e).splitlines()[0][:160]})") from None
+def error_dict(message: str) -> dict:
+    """The row of an input that could not be read, in :meth:`Reading.to_dict`'s schema."""
+    return {"status": "error", "time": None, "hour": None, "minute": None, "confidence": None, "alternatives": [],
+            "box": None, "unsure": None, "error": message}
 
 
 TTA_SHIFTS = ((0, 0), (3, 3), (-3, -3), (3, -3), (-3, 3))  # pixels at the model's input size
@@ -106,7 +107,7 @@ def merge_views(logits: np.ndarray) -> np.ndarray:
     return np.concatenate([lh, lm], axis=-1).mean(0)
 
 
-# how a rectified reading joins the reading of the image as it is (measured in MODEL_CARD.md, "Rectification")
+# how a rectified reading joins the reading of the image as it is (measured in docs/history.md, "Rectification")
 RECTIFY_POLICY = "merge"
 
 
@@ -136,7 +137,7 @@ def auto_view(image, box):
     the box with the locator's margin."""
     if _fills_frame(box, image):
         return image
-    from ..locate import crop_with_margin
+    from .locator import crop_with_margin
 
     return crop_with_margin(image, box)
 
@@ -160,18 +161,15 @@ class ClockReader:
         if path.suffix != ".onnx":
             raise ModelError(f"{path}: reading needs an .onnx model (train writes model.onnx beside model.safetensors)")
         self.path = path
-        side = path.with_suffix(".json")
-        self.spec = ModelSpec.load(side) if side.is_file() else None
-        if self.spec is not None and self.spec.sha256 and sha256_file(path) != self.spec.sha256:
-            raise ModelError(f"{path}: SHA-256 does not match its spec; the file is corrupt or was replaced")
-        self.session = _session(path, threads)
-        if self.spec is None:
-            self.spec = load_spec_for(path, self.session)
+        self.session, self.spec = open_model(path, threads)
+        if self.spec.layout == "centernet":
+            raise ModelError(f"{path}: a locator model, not a reader (give it as --locator)")
         self.input_name = self.session.get_inputs()[0].name
         self.threads, self.tta = threads, tta
         self.rectify = bool(rectify) and self.spec.num_outputs > NUM_OUTPUTS and self.spec.resize == "squish"
         self._locator_source, self.zoom = locator, zoom
         self._locator = None
+        self._locator_lock = threading.Lock()   # a server's threads build the locators once, not once each
         self.unsure_threshold = self.spec.unsure_threshold if unsure_threshold is None else unsure_threshold
 
     # -- low level --------------------------------------------------------------------------------
@@ -207,7 +205,11 @@ class ClockReader:
         return out
 
     def _run(self, batch: np.ndarray) -> np.ndarray:
-        return self.session.run(None, {self.input_name: batch})[0]
+        out = self.session.run(None, {self.input_name: batch})[0]
+        if not np.isfinite(out).all():
+            raise ModelError(f"{self.path}: the model gave non-finite outputs (NaN or infinity); its weights or spec "
+                             f"(mean {self.spec.mean}, std {self.spec.std}) are broken")
+        return out
 
     def prepare(self, image: ImageInput) -> np.ndarray:
         return prepare(self.load(image), self.spec)
@@ -232,32 +234,18 @@ class ClockReader:
         return load_image(image, draft_size=self.spec.input_size * 2)
 
     def read_batch(self, images, batch_size: int = READ_BATCH) -> list[Reading | ClockReaderError]:
-        """Read many images; an unreadable one yields its :class:`ClockReaderError` in its place."""
-        results: list = [None] * len(images)
-        pending: list[tuple[int, object]] = []
-
-        def flush():
-            if pending:
-                logits = self.image_logits([im for _, im in pending])
-                for (i, _), r in zip(pending, self.readings_from_logits(logits)):
-                    results[i] = r
-                pending.clear()
-
-        for i, img in enumerate(images):
-            try:
-                pending.append((i, self.load(img)))
-            except ClockReaderError as e:
-                results[i] = e
-            if len(pending) >= batch_size:
-                flush()
-        flush()
-        return results
+        """Read many whole images with the model alone; an unreadable one yields its :class:`ClockReaderError`."""
+        return [r if isinstance(r, ClockReaderError) else r[0] for r in self.read_many(images, "never", batch_size)]
 
     @property
     def locator(self):
         """The clock locator (the bundled one by default), loaded on first use; None when there is none."""
+        with self._locator_lock:
+            return self._load_locator()
+
+    def _load_locator(self):
         if self._locator is None and self._locator_source is not None:
-            from ..locate import DEFAULT_LOCATOR, ClockLocator
+            from .locator import DEFAULT_LOCATOR, ClockLocator
 
             src = self._locator_source
             if src == "default":
@@ -271,17 +259,18 @@ class ClockReader:
     def main_crop(self, image: ImageInput, locate: str = "auto"):
         """The part of a photo that holds its main clock: the locator's best box with a margin (``always``,
         or ``auto`` when that box covers less than half the photo), else the whole photo. For one-clock
-        sets such as ``clockreader test --locate``. Returns (PIL image, box or None)."""
+        sets such as ``clockreader test --locate``. Returns (PIL image, box in that image's pixels, or None)."""
         im = load_image(image, draft_size=1024)
         if locate == "never" or self.locator is None:
             return im, None
         dets = self.locator.locate(im)
         if not dets:
             return im, None
-        b = dets[0].box
+        sx, sy = draft_scale(im)
+        b = tuple(np.divide(dets[0].box, [sx, sy, sx, sy]))
         if locate == "auto":
             return auto_view(im, b), b
-        from ..locate import crop_with_margin
+        from .locator import crop_with_margin
 
         return crop_with_margin(im, b), b
 
@@ -290,26 +279,86 @@ class ClockReader:
 
         ``locate``: ``never`` reads the whole image; ``always`` reads every clock found (the whole image,
         marked unsure, when none is found); ``auto`` crops only when the best clock covers less than half
-        the image.
-        Each reading's ``box`` is the clock's box in the image's pixels.
+        the image. The first reading is the locators' most likely clock. Each reading's ``box`` is the
+        clock's box in the input's own pixels. Raises :class:`ClockReaderError` for an unreadable input.
         """
+        res = next(self.read_many([image], locate=locate))
+        if isinstance(res, ClockReaderError):
+            raise res
+        return res
+
+    def read_many(self, sources, locate: str = "auto", batch_size: int = READ_BATCH):
+        """Yield, in order, every clock of each source (a list of :class:`Reading`, as :meth:`read_all`), or
+        the :class:`ClockReaderError` of one that cannot be read. The crops of several photos share a model
+        call of up to ``batch_size`` images, so the locators' per-photo work and the reader's batched work
+        both run whatever ``locate`` is. A source that is a :class:`ClockReaderError` is yielded as it is."""
         if locate not in ("auto", "always", "never"):
             raise ValueError(f"The 'locate' parameter must be auto, always or never. Got {locate!r} instead.")
+        if not isinstance(batch_size, int) or batch_size < 1:
+            raise ValueError(f"The 'batch_size' parameter must be an int >= 1. Got {batch_size!r} instead.")
+        plans: dict[int, object] = {}     # index -> (boxes, found) or the error, until emitted
+        views: list[tuple[int, object]] = []
+        logits: dict[int, list] = {}
+        done, emitted = 0, 0
+
+        def run():
+            if views:
+                out = self.image_logits([v for _, v in views])
+                for (i, _), row in zip(views, out):
+                    logits.setdefault(i, []).append(row)
+                views.clear()
+
+        def ready(upto: int):
+            nonlocal emitted
+            while emitted < upto:
+                plan = plans.pop(emitted)
+                if isinstance(plan, ClockReaderError):
+                    yield plan
+                else:
+                    boxes, found = plan
+                    readings = self.readings_from_logits(np.stack(logits.pop(emitted)), boxes=boxes)
+                    if not found:   # the locators see no clock: the whole photo read, but not vouched for
+                        readings[0].clock_found = not readings[0].unsure  # a sure reading is a clock they missed
+                        readings[0].unsure = True
+                    yield readings
+                emitted += 1
+
+        for i, src in enumerate(sources):
+            try:
+                if isinstance(src, ClockReaderError):   # an input already known to be bad keeps its place
+                    raise src
+                crops, boxes, found = self._plan(src, locate)
+                plans[i] = (boxes, found)
+                views.extend((i, c) for c in crops)
+            except ClockReaderError as e:
+                plans[i] = e
+            done = i + 1
+            if len(views) >= batch_size:
+                run()
+                yield from ready(done)
+        run()
+        yield from ready(done)
+
+    def _plan(self, image: ImageInput, locate: str):
+        """(views to read, their boxes in the input's pixels, whether a clock was found) for one photo."""
         im = load_image(image, draft_size=1024 if locate != "never" else self.spec.input_size * 2)
         if locate == "never" or self.locator is None:
-            return [self.read(im)]
+            return [im], None, True
         dets = self.locator.locate(im)
-        if not dets:  # the locator sees no clock: read the whole image, but do not vouch for it
-            r = self.read(im)
-            r.unsure = True
-            return [r]
-        best = dets[0].box
-        if locate == "auto" and _fills_frame(best, im):
-            return [self.readings_from_logits(self.image_logits([im]), boxes=[best])[0]]
-        from ..locate import crop_with_margin
+        if not dets:
+            return [im], None, False
+        boxes = [d.box for d in dets]      # in the input's own pixels, also when a JPEG was decoded in draft
+        sx, sy = draft_scale(im)
+        here = [np.divide(b, [sx, sy, sx, sy]) for b in boxes]   # ... and in the decoded image's
+        if locate == "auto" and _fills_frame(here[0], im):
+            return [im], boxes[:1], True
+        from .locator import crop_with_margin
 
-        logits = self.image_logits([crop_with_margin(im, d.box) for d in dets])
-        return self.readings_from_logits(logits, boxes=[d.box for d in dets])
+        return [crop_with_margin(im, b) for b in here], boxes, True
+
+    def read_rows(self, source: ImageInput, locate: str = "auto", all_clocks: bool = False) -> list[dict]:
+        """The JSON/CSV rows of one input (see :func:`rows_for`), never raising for a bad one."""
+        return rows_for(next(self.read_many([source], locate=locate)), all_clocks)
 
     def iter_video(self, path: str | Path, every: float | None = 1.0, frames: slice | None = None,
                    locate: str = "auto", info: list | None = None):
@@ -364,7 +413,7 @@ def load_reader(model: str | Path | None = None, threads: int | None = None,
     ``tta``: read five slightly shifted views of each image and merge them (5x the model time).
     ``rectify``: with a model that predicts the dial's quarter points (``train --dial``), also read each
     dial seen head-on and upright and merge the two readings (2x the model time). Off by default: with the
-    dial heads trained so far it costs real photos (MODEL_CARD.md, "Rectification").
+    dial heads trained so far it costs real photos (docs/history.md, "Rectification").
     ``zoom``: the bundled locators also take a closer look, in enlarged windows around weak peaks, for
     clocks too small to see in the whole photo (``ClockLocator(zoom=...)``); False is faster.
     """
@@ -387,4 +436,4 @@ def read_time(image: ImageInput, model: str | Path | None = None) -> Reading:
     return _DEFAULT[key].read_all(image, locate="auto")[0]
 
 
-__all__ = ["ClockReader", "Reading", "describe", "load_reader", "read_time"]
+__all__ = ["ClockReader", "Reading", "describe", "error_dict", "load_reader", "read_time", "rows_for"]

@@ -98,7 +98,7 @@ def ensemble_models(models: list[str | Path], out: str | Path, command: str | No
     import onnx
     from onnx import TensorProto, compose, helper
 
-    from ..runtime.reader import load_spec_for
+    from ..runtime.session import load_spec_for
 
     out = new_model_folder(models, out, "an ensemble needs two or more models")
     paths = [_member_path(m) for m in models]

