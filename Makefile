@@ -19,7 +19,7 @@ install: $(BIN)/python
 # torch first, pinned, so pip never resolves (and downloads) another torch build
 install-all: $(BIN)/python
 	$(BIN)/pip install -q $(TORCH)
-	$(BIN)/pip install -q -e ".[train,serve,dev]" $(TORCH)
+	$(BIN)/pip install -q -e ".[train,serve,scale,dev]" $(TORCH)
 
 demo: install
 	@if [ -d "$(DEMO_DIR)" ]; then \

@@ -34,7 +34,7 @@ def boxed(tmp_path_factory):
         bg.save(d / f"p{k}.jpg", quality=92)
         box = [round(v + AT[i % 2], 1) for i, v in enumerate(s.box)]
         rows.append(f"p{k}.jpg,{t.hour},{t.minute},wide,{','.join(map(str, box))}")
-    rows.append(f"nobox.jpg,1,0,wide,,,,")
+    rows.append("nobox.jpg,1,0,wide,,,,")
     Image.new("RGB", (64, 64), (120, 120, 120)).save(d / "nobox.jpg")
     (d / "labels.csv").write_text("\n".join(rows) + "\n")
     return d

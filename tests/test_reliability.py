@@ -218,3 +218,11 @@ def test_usage_errors_and_a_closed_pipe(photos, tmp_path):
     assert r.returncode == 1 and "not overwritten" in r.stderr.decode() and sheet.read_bytes() == b"keep me"
     assert _cli("preview", "--out", str(sheet), "--count", "4", "--size", "48", "--force").returncode == 0
     assert Image.open(sheet).size[0] > 48
+
+
+def test_help_and_version_import_nothing_heavy():
+    code = ("import sys\nfrom clockreader.cli import main\nfor argv in (['--help'], ['--version'], ['read', '--help'], ['test', '--help']):\n"
+            "    try:\n        main(argv)\n    except SystemExit:\n        pass\n"
+            "print(sorted(m for m in ('numpy', 'PIL', 'onnxruntime', 'torch', 'av', 'ray') if m in sys.modules))")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, timeout=60)
+    assert r.returncode == 0 and r.stdout.decode().strip().splitlines()[-1] == "[]", r.stdout.decode()[-300:]

@@ -258,3 +258,22 @@ def test_film_stock_is_one_toned_channel_with_coarse_grain():
         assert g.std() > 3  # grain is there
         corr = (g[:, 1:] * g[:, :-1]).mean() / (g * g).mean()
         assert corr > 0.3  # and spans more than one pixel (iid noise: ~0)
+
+
+PINNED = {0: "de5b835a0a4d6355", 1: "6ded9499b6ab9696", 2: "70ac2ae8e04d35d9"}  # sha256 of render_clock(seed, 128) pixels
+
+
+def test_renders_are_the_same_pixels_in_every_install():
+    """Fonts and background photos ship inside the package: a core install (no matplotlib, no scikit-image)
+    draws exactly what a [train] install draws, and what was drawn when these digests were pinned."""
+    import hashlib
+    import subprocess
+    import sys
+
+    code = ("import sys, hashlib\nsys.modules['matplotlib'] = None\nsys.modules['skimage'] = None\n"
+            "from clockreader import render_clock\n"
+            "print(*(hashlib.sha256(render_clock(seed=k, size=128).image.tobytes()).hexdigest()[:16] for k in range(3)))")
+    without = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert without.returncode == 0, without.stderr[-500:]
+    here = [hashlib.sha256(render_clock(seed=k, size=128).image.tobytes()).hexdigest()[:16] for k in range(3)]
+    assert without.stdout.split() == here == [PINNED[k] for k in range(3)]

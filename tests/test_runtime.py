@@ -192,23 +192,3 @@ def test_tta_reads_like_the_plain_reader(clock_files):
     assert abs((a.hour * 60 + a.minute) - (b.hour * 60 + b.minute)) % 720 in (0, 1, 2, 718, 719) or b.confidence < 0.5
     r = _cli("read", "--tta", "--json", "--locate", "never", str(paths[1]))
     assert r.returncode in (0, 1) and json.loads(r.stdout.splitlines()[0])["time"] == str(b)
-
-
-def test_combine_rectified_policies():
-    """The rectified view's reading joins the plain one: replaced, merged as a product of experts, or the surer."""
-    from clockreader.decode import decode
-    from clockreader.runtime.reader import combine_rectified
-
-    def peaked(hour_bin, minute_bin, sharp):
-        x = np.zeros((1, 780))
-        x[0, hour_bin], x[0, 720 + minute_bin] = sharp, sharp
-        return x
-
-    plain, straight = peaked(130, 10, 4.0), peaked(250, 10, 9.0)  # 2:10 unsure vs 4:10 sure
-    assert decode(combine_rectified(plain, straight, "replace"))[0][0] == 250
-    assert decode(combine_rectified(plain, straight, "confident"))[0][0] == 250
-    assert decode(combine_rectified(straight, plain, "confident"))[0][0] == 250
-    assert decode(combine_rectified(plain, straight, "merge"))[0][0] == 250  # the sharper view dominates the mean
-    assert decode(combine_rectified(peaked(130, 10, 9.0), peaked(130, 10, 4.0), "merge"))[0][0] == 130
-    with pytest.raises(ValueError, match="'policy' parameter"):
-        combine_rectified(plain, straight, "vote")

@@ -3,7 +3,6 @@
 import json
 import subprocess
 import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -76,20 +75,19 @@ def test_export_round_trip(tiny_model):
     assert json.loads(meta["clockreader_spec"])["arch"] == "resnet10t"
 
 
-def test_heads_and_warm_start_across_heads(tmp_path):
+def test_head_and_warm_start(tmp_path):
     from safetensors.torch import save_file
 
     x = torch.zeros(2, 3, 96, 96)
-    for head in ("spatial", "pool"):
-        assert ClockNet("resnet10t", head=head, size=96).eval()(x).shape == (2, 780)
-    with pytest.raises(ModelError, match="Unknown head 'mlp'"):
-        ClockNet("resnet10t", head="mlp")
-    # a pooled-head checkpoint seeds a spatial-head net: the backbone comes over, the new head starts fresh
+    assert ClockNet("resnet10t", head="pool", size=96).eval()(x).shape == (2, 780)
+    for gone in ("mlp", "spatial"):      # the spatial head lost its A/B and was removed
+        with pytest.raises(ModelError, match=f"Unknown head '{gone}'"):
+            ClockNet("resnet10t", head=gone)
     pooled = ClockNet("resnet10t", head="pool")
     save_file({k: v.contiguous() for k, v in pooled.state_dict().items()}, str(tmp_path / "pool.safetensors"))
-    net = create_clock_model("resnet10t", str(tmp_path / "pool.safetensors"), head="spatial", size=96)
-    key = "backbone.conv1.0.weight"
-    assert torch.equal(net.state_dict()[key], pooled.state_dict()[key])
+    net = create_clock_model("resnet10t", str(tmp_path / "pool.safetensors"), size=96)
+    for key in ("backbone.conv1.0.weight", "head.weight"):
+        assert torch.equal(net.state_dict()[key], pooled.state_dict()[key])
 
 
 def test_unknown_arch_and_bad_checkpoint(tmp_path):
@@ -260,14 +258,12 @@ def test_onnx_that_does_not_fit_is_refused(tiny_model, tmp_path):
         create_clock_model("resnet10t", str(tmp_path / "missing.onnx"), size=64)
 
 
-def test_dial_model_warm_starts_exports_and_reads_rectified(tiny_model, tmp_path):
+def test_dial_model_warm_starts_exports_and_reads(tiny_model, tmp_path):
     """``--dial`` keeps the parent's reading head, adds the quarter-point head, exports 788 outputs, and the
-    reader reads the dial rectified by the points the model gives (and the image as it is without)."""
+    reader reads such a model as any other (its points are not used for reading)."""
     from clockreader import load_reader
     from clockreader.preprocess import prepare
     from clockreader.render import render_clock
-    from clockreader.runtime.reader import combine_rectified
-    from clockreader.runtime.rectify import rectify
     from clockreader.train.learner import TrainConfig, train
 
     out = tmp_path / "dial"
@@ -282,23 +278,15 @@ def test_dial_model_warm_starts_exports_and_reads_rectified(tiny_model, tmp_path
         start = parent.eval()(torch.zeros(2, 3, 64, 64))[:, 780:].view(2, 4, 2)
     assert torch.allclose(start, torch.tensor([[0.0, -0.6], [0.6, 0.0], [0.0, 0.6], [-0.6, 0.0]]).expand(2, 4, 2))
 
-    reader, plain = load_reader(out, locator=None, rectify=True), load_reader(out, locator=None)
-    assert reader.rectify and not plain.rectify
+    reader = load_reader(out, locator=None)
     im = render_clock(seed=7, size=128, steep=1.0).image
     logits, dial = reader._outputs(prepare(im, reader.spec)[None])
     assert logits.shape == (1, 780) and dial.shape == (1, 4, 2)
-    assert np.allclose(plain.image_logits([im]), logits, atol=1e-5)
-    view = rectify(im, dial[0])  # the head starts at a head-on dial, so a few steps leave a dial-like quadrilateral
-    assert view is not None
-    got = reader.image_logits([im])
-    want = combine_rectified(logits, reader.logits(prepare(view, reader.spec)[None]))
-    assert np.allclose(got, want, atol=1e-5)
-    assert not np.allclose(got, logits, atol=1e-3)
-    # and from the command line: `test --rectify` reads both views and says so in its figures
+    assert np.allclose(reader.image_logits([im]), logits, atol=1e-5)
     res = subprocess.run([sys.executable, "-m", "clockreader", "test", "synthetic:8:1", "--model", str(out / "model.onnx"),
-                          "--rectify", "--quiet", "--json", str(tmp_path / "r.json")], capture_output=True, text=True, timeout=300)
+                          "--locate", "never", "--quiet", "--json", str(tmp_path / "r.json")], capture_output=True, text=True, timeout=300)
     assert res.returncode == 0, res.stderr[-500:]
-    assert json.loads((tmp_path / "r.json").read_text())["figures"]["rectify"] is True
+    assert json.loads((tmp_path / "r.json").read_text())["figures"]["count"] == 8
 
 
 def _perturbed_copy(tiny_model, folder, seed=3):
@@ -374,7 +362,7 @@ def test_ensemble_can_store_its_weights_as_int8(tiny_model, tmp_path):
     import onnxruntime as ort
 
     from clockreader.cli import main
-    from clockreader.train.ensemble import ensemble_models, store_compact
+    from clockreader.train.ensemble import store_compact
     from clockreader.train.model import calibration_clocks, load_onnx_weights
 
     a, b = tiny_model / "model.onnx", _perturbed_copy(tiny_model, tmp_path / "b")

@@ -8,7 +8,6 @@ The public API imports no torch: ``read_time`` and ``load_reader`` run on ONNX R
 """
 
 from .errors import ClockReaderError, DatasetError, InvalidImageError, InvalidTimeError, ModelError
-from .time import ClockTime
 
 __version__ = "0.1.0"
 
@@ -19,7 +18,11 @@ __all__ = [
 
 
 def __getattr__(name: str):
-    # Lazy: keeps ``import clockreader`` (and ``--version``) instant and free of heavy imports.
+    # Lazy: keeps ``import clockreader`` (and ``--help``, ``--version``) instant and free of NumPy, Pillow and ONNX Runtime.
+    if name == "ClockTime":
+        from .time import ClockTime
+
+        return ClockTime
     if name in ("read_time", "load_reader", "Reading"):
         from .runtime import reader
 

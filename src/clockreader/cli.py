@@ -12,7 +12,6 @@ import sys
 
 from . import __version__
 from .errors import ClockReaderError
-from .runtime.reader import READ_BATCH
 
 
 def _add_train_args(p: argparse.ArgumentParser) -> None:
@@ -21,7 +20,6 @@ def _add_train_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--pretrained", help="none | lite0-imagenet | hub | PATH to a timm/safetensors checkpoint")
     p.add_argument("--data", action="append", help="'synthetic' (default) or a dataset folder/CSV; repeat to mix")
     p.add_argument("--size", type=int, help="input size in pixels (default 128)")
-    p.add_argument("--head", choices=["spatial", "pool"], help="network head (default pool; spatial keeps where features are)")
     p.add_argument("--resize", choices=["squish", "pad", "crop"])
     p.add_argument("--epochs", type=int)
     p.add_argument("--epoch-size", type=int, help="synthetic clocks per epoch")
@@ -38,7 +36,7 @@ def _add_train_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--far", type=float, help="share of training clocks seen from far away: rendered at 20-50%% of the input size and enlarged, "
                    "as the locators crop a small clock from a wide photo (default 0)")
     p.add_argument("--dial", action="store_true", default=None,
-                   help="also learn the dial's quarter points, with which the reader rectifies tilted and turned dials")
+                   help="also learn the dial's quarter points (an extra head; the points are not used for reading)")
     p.add_argument("--out", help="output folder (default runs/model)")
 
 
@@ -48,7 +46,7 @@ def _train_config(args):
     from .train.learner import PRESETS
 
     cfg = PRESETS[args.preset]
-    over = {k: getattr(args, k) for k in ("arch", "pretrained", "size", "head", "resize", "epochs", "epoch_size", "valid_size",
+    over = {k: getattr(args, k) for k in ("arch", "pretrained", "size", "resize", "epochs", "epoch_size", "valid_size",
                                           "bs", "lr", "seed", "workers", "device", "bf16", "full_rotation", "turned", "steep", "far", "dial", "out")
             if getattr(args, k, None) is not None}
     if args.data:
@@ -143,8 +141,8 @@ def cmd_test(args) -> int:
 
     frames = parse_frames(args.frames) if args.frames else None
     if is_video_set(args.dataset):
-        if args.crop == "box" or args.tta or args.rectify or args.report:
-            print("clockreader test: a video set is read end to end; --crop box, --tta, --rectify and --report are for image sets", file=sys.stderr)
+        if args.crop == "box" or args.tta or args.report:
+            print("clockreader test: a video set is read end to end; --crop box, --tta and --report are for image sets", file=sys.stderr)
             return 2
         fig, records = run_video_test(args.dataset, args.model, tolerance=2 if args.tolerance is None else args.tolerance, frames=frames, locate=args.locate,
                                       threads=args.threads, zoom=not args.no_zoom, progress=not args.quiet)
@@ -155,7 +153,7 @@ def cmd_test(args) -> int:
             return 2
         fig, records, items = run_test(args.dataset, args.model, tolerance=1 if args.tolerance is None else args.tolerance, batch_size=args.batch_size,
                                        progress=not args.quiet, threads=args.threads, locate=args.locate, tta=args.tta,
-                                       rectify=args.rectify, zoom=not args.no_zoom, crop=args.crop)
+                                       zoom=not args.no_zoom, crop=args.crop)
         print(format_table(fig))
         print("\nthe seed's classification report (scikit-learn, 144 five-minute classes)")
         print(fig["seed"]["classification_report"])
@@ -347,7 +345,6 @@ def build_parser() -> argparse.ArgumentParser:
     te.add_argument("--frames", metavar="A:B:STEP", help="for a video set: the frames to read (default all), e.g. ::5")
     te.add_argument("--no-zoom", action="store_true", help="with --locate: the bundled locators without their closer look for tiny clocks")
     te.add_argument("--tta", action="store_true", help="test-time augmentation: merge 5 shifted views (5x slower)")
-    te.add_argument("--rectify", action="store_true", help="with a model trained with --dial: also read each dial rectified by its predicted quarter points (2x slower)")
     te.add_argument("--threads", type=int)
     te.add_argument("--quiet", action="store_true", help="no progress bar")
     te.set_defaults(func=cmd_test)
@@ -388,14 +385,14 @@ def build_parser() -> argparse.ArgumentParser:
     rd.add_argument("--all", action="store_true", help="every clock found in a photo, each with its box (default: the best clock only)")
     rd.add_argument("--model", help="an .onnx model (default: the bundled model)")
     rd.add_argument("--threads", type=int, help="ONNX Runtime threads (0: its choice)")
-    rd.add_argument("--batch-size", type=int, default=READ_BATCH, help=f"images per model call (default {READ_BATCH}: peak memory about 300 MB with the bundled 192 px ensemble)")
+    rd.add_argument("--batch-size", type=int, help="images per model call (default clockreader.runtime.reader.READ_BATCH, 8: "
+                    "peak memory about 300 MB with the bundled 192 px ensemble)")
     rd.add_argument("--locate", choices=["auto", "always", "never"], default="auto",
                     help="find clocks in wider photos first (auto: when the clock does not fill the frame)")
     rd.add_argument("--locator", help="a locator .onnx (default: the bundled one)")
     rd.add_argument("--no-zoom", action="store_true",
                     help="skip the bundled locators' closer look (enlarged windows) for clocks under a tenth of the photo's side (faster)")
     rd.add_argument("--tta", action="store_true", help="test-time augmentation: merge 5 shifted views (5x slower)")
-    rd.add_argument("--rectify", action="store_true", help="with a model trained with --dial: also read each dial rectified by its predicted quarter points (2x slower)")
     rd.add_argument("--every", type=float, default=1.0, metavar="SECONDS",
                     help="videos: read one frame every SECONDS of video (default 1; 0: every frame)")
     rd.add_argument("--frames", metavar="A:B:STEP", help="videos: read these frame indices instead (e.g. 0:600:10, ::30)")
@@ -406,9 +403,9 @@ def build_parser() -> argparse.ArgumentParser:
                     help="image or video files, folders (recursive), globs, or a CSV/Parquet manifest with a 'path' column")
     ba.add_argument("--out", required=True, metavar="DIR", help="folder for the Parquet shards; a re-run skips the inputs already in it")
     ba.add_argument("--ray", metavar="ADDRESS", help="join this Ray cluster (e.g. auto, or ray://HEAD:10001; default: a local Ray on this machine's cores)")
-    ba.add_argument("--workers", type=int, help="reader actors (default: the cluster's CPUs / --threads)")
-    ba.add_argument("--batch-size", type=int, help="inputs per actor call, and so per shard (default: about 4 calls per actor, at most 256)")
-    ba.add_argument("--threads", type=int, help="ONNX Runtime threads (and CPUs reserved) per actor (default 1)")
+    ba.add_argument("--workers", type=int, metavar="N", help="reader actors (default: the cluster's CPUs / --threads)")
+    ba.add_argument("--batch-size", type=int, metavar="N", help="inputs per actor call, and so per shard (default: about 4 calls per actor, at most 256)")
+    ba.add_argument("--threads", type=int, metavar="N", help="ONNX Runtime threads (and CPUs reserved) per actor (default 1)")
     ba.add_argument("--model", help="an .onnx model every worker can open at this path (default: the bundled model)")
     ba.add_argument("--locate", choices=["auto", "always", "never"], default="auto",
                     help="find clocks in wider photos first (auto: when the clock does not fill the frame)")

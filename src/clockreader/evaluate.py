@@ -72,16 +72,15 @@ def load_test_set(source: str) -> list[TestItem]:
     return [TestItem(str(it.path), it.time, (lambda p=it.path: p), it.extra, it.box) for it in items]
 
 
-def load_predictor(model: str | Path | None, threads: int | None = None, tta: bool = False, rectify: bool = False,
-                   zoom: bool = True):
+def load_predictor(model: str | Path | None, threads: int | None = None, tta: bool = False, zoom: bool = True):
     """An ONNX reader (torch-free) or, for a ``.safetensors`` checkpoint, the torch reader."""
     if model is not None and Path(model).suffix == ".safetensors":
         from .train.model import TorchReader
 
-        return TorchReader(model, tta=tta, rectify=rectify, zoom=zoom)
+        return TorchReader(model, tta=tta, zoom=zoom)
     from .runtime.reader import ClockReader
 
-    return ClockReader(model, threads, tta=tta, rectify=rectify, zoom=zoom)
+    return ClockReader(model, threads, tta=tta, zoom=zoom)
 
 
 def protocol_crop(item: TestItem) -> Image.Image:
@@ -101,7 +100,7 @@ def protocol_crop(item: TestItem) -> Image.Image:
 
 def run_test(source: str, model: str | Path | None = None, tolerance: int = 1, batch_size: int = 32,
              progress: bool = True, threads: int | None = None, locate: str = "auto",
-             tta: bool = False, rectify: bool = False, zoom: bool = True,
+             tta: bool = False, zoom: bool = True,
              crop: str = "none") -> tuple[dict, list[dict], list[TestItem]]:
     """Read every image of ``source``; return (figures, per-image records, items).
 
@@ -118,7 +117,7 @@ def run_test(source: str, model: str | Path | None = None, tolerance: int = 1, b
 
     from .decode import decode, top_k_indices
 
-    reader = load_predictor(model, threads, tta, rectify, zoom)
+    reader = load_predictor(model, threads, tta, zoom)
     items = load_test_set(source)
     records: list[dict] = []
     logits_all, ok_items = [], []
@@ -162,7 +161,6 @@ def run_test(source: str, model: str | Path | None = None, tolerance: int = 1, b
     figures["locate"] = "never" if crop == "box" else locate
     figures["crop"] = crop
     figures["tta"] = bool(tta)
-    figures["rectify"] = bool(getattr(reader, "rectify", False))
     err = abs_error(y_true, best)
     for i, it in enumerate(ok_items):
         got = ClockTime.from_index720(int(best[i]))

@@ -2,7 +2,7 @@
 dial's four quarter points (12, 3, 6 and 9 o'clock on the face's edge) that fix a dial's homography,
 the overlap of boxes, and when a photo is near enough to square to be squished into a model's input.
 
-NumPy only: the reader uses it to rectify a tilted or turned dial without torch or OpenCV.
+NumPy only.
 """
 
 from __future__ import annotations

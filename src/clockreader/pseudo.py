@@ -23,7 +23,6 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
 
 from .errors import ClockReaderError
 from .images import IMAGE_EXTENSIONS, load_image

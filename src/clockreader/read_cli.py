@@ -161,9 +161,11 @@ def _usage(msg: str) -> int:
 def run_read(args) -> int:
     from tqdm.auto import tqdm
 
-    from .runtime.reader import load_reader, rows_for
+    from .runtime.reader import READ_BATCH, load_reader, rows_for
     from .video import parse_frames
 
+    if args.batch_size is None:
+        args.batch_size = READ_BATCH
     if args.batch_size < 1:
         return _usage(f"--batch-size must be >= 1. Got {args.batch_size} instead.")
     if args.threads is not None and args.threads < 0:
@@ -178,8 +180,7 @@ def run_read(args) -> int:
     annotate = Path(args.annotate) if args.annotate else None
     if annotate is not None and (why := check_annotate_dir(annotate)):
         return _usage(why)
-    reader = load_reader(args.model, args.threads, locator=args.locator or "default", tta=args.tta,
-                         rectify=args.rectify, zoom=not args.no_zoom)
+    reader = load_reader(args.model, args.threads, locator=args.locator or "default", tta=args.tta, zoom=not args.no_zoom)
     triples = expand_inputs(args.inputs)
     if not triples:
         return _usage("no images or videos found in the given inputs")

@@ -9,7 +9,6 @@ through the same homography as the pixels.
 from __future__ import annotations
 
 import functools
-import importlib.util
 import io
 import math
 from dataclasses import dataclass, field, replace
@@ -138,25 +137,12 @@ def sample_camera(rng: np.random.Generator, size: int, full_rotation: bool = Fal
 # backgrounds
 @functools.lru_cache(maxsize=1)
 def _photo_backgrounds() -> tuple[Image.Image, ...]:
-    """Real photographs that ship inside scikit-image (``skimage/data``), loaded once; () if absent."""
-    spec = importlib.util.find_spec("skimage")
-    if spec is None or not spec.submodule_search_locations:
-        return ()
-    folder = Path(list(spec.submodule_search_locations)[0]) / "data"
+    """The public-domain and CC0 photographs that ship inside the package (``assets/backgrounds``, from
+    scikit-image's data folder: scripts/make_render_assets.py), loaded once, in a fixed order."""
     out = []
-    for f in sorted(folder.glob("*")):
-        # clock_motion.png shows a real clock: as a background it would be an unlabelled second clock
-        if f.suffix.lower() not in (".png", ".jpg", ".jpeg") or f.stat().st_size < 20_000 or "clock" in f.name:
-            continue
-        try:
-            im = Image.open(f)
-            im.draft("RGB", (512, 512))
-            im = im.convert("RGB")
-        except Exception:  # noqa: BLE001 - an odd sample file is simply not used
-            continue
-        if min(im.size) >= 64:
-            im.thumbnail((512, 512))
-            out.append(im)
+    for f in sorted((Path(__file__).parent / "assets" / "backgrounds").glob("*.jpg")):
+        with Image.open(f) as im:
+            out.append(im.convert("RGB"))
     return tuple(out)
 
 

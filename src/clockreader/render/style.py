@@ -12,7 +12,6 @@ the code is our own.
 from __future__ import annotations
 
 import functools
-import importlib.util
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -28,22 +27,15 @@ HOUR_TICKS = ("lines", "bars", "dots", "triangles", "none")
 NUMERALS = ("arabic", "roman4", "roman", "quarters", "none")
 HAND_SHAPES = ("baton", "tapered", "spade", "arrow", "leaf", "dauphine", "breguet", "skeleton")
 
-# Fonts that ship inside matplotlib's wheel (DejaVu, STIX, Computer Modern): a pip install brings them.
-_FONT_FILES = (
-    "DejaVuSans.ttf", "DejaVuSans-Bold.ttf", "DejaVuSerif.ttf", "DejaVuSerif-Bold.ttf",
-    "DejaVuSansMono.ttf", "DejaVuSans-Oblique.ttf", "STIXGeneral.ttf",
-    "STIXGeneralBol.ttf", "cmr10.ttf", "cmss10.ttf", "cmb10.ttf", "DejaVuSerifDisplay.ttf",
-)
+# Fonts that ship inside the package (assets/fonts: matplotlib's DejaVu, STIX and Computer Modern cut to
+# printable ASCII by scripts/make_render_assets.py; licences in assets/LICENSES.md), so every install draws the same.
+FONT_DIR = Path(__file__).parent / "assets" / "fonts"
 
 
 @functools.lru_cache(maxsize=1)
 def available_fonts() -> tuple[str, ...]:
-    """Paths of the TrueType fonts the renderer can use (matplotlib's), or () for Pillow's default."""
-    spec = importlib.util.find_spec("matplotlib")
-    if spec is None or not spec.submodule_search_locations:
-        return ()
-    ttf = Path(list(spec.submodule_search_locations)[0]) / "mpl-data" / "fonts" / "ttf"
-    return tuple(str(ttf / f) for f in _FONT_FILES if (ttf / f).is_file())
+    """Paths of the TrueType fonts the renderer draws numerals and names with, in a fixed order."""
+    return tuple(str(f) for f in sorted(FONT_DIR.glob("*.ttf")))
 
 
 @dataclass

@@ -13,7 +13,6 @@ True
 
 from __future__ import annotations
 
-import json
 import logging
 import threading
 from dataclasses import dataclass, field
@@ -21,13 +20,12 @@ from pathlib import Path
 
 import numpy as np
 
-from ..decode import NUM_OUTPUTS, decode, split_outputs, top_k_indices
+from ..decode import decode, split_outputs, top_k_indices
 from ..errors import ClockReaderError, ModelError
 from ..images import ImageInput, describe, draft_scale, load_image
 from ..preprocess import prepare
 
 from ..time import ClockTime
-from .rectify import rectify as rectify_dial
 from .session import bundled, open_model
 
 log = logging.getLogger(__name__)
@@ -107,26 +105,6 @@ def merge_views(logits: np.ndarray) -> np.ndarray:
     return np.concatenate([lh, lm], axis=-1).mean(0)
 
 
-# how a rectified reading joins the reading of the image as it is (measured in docs/history.md, "Rectification")
-RECTIFY_POLICY = "merge"
-
-
-def combine_rectified(plain: np.ndarray, straight: np.ndarray, policy: str = RECTIFY_POLICY) -> np.ndarray:
-    """(N, 780) logits from the image as it is and from its rectified view -> the logits to decode.
-
-    ``merge``: both views' log-probabilities averaged (as :func:`merge_views`); ``replace``: the rectified
-    view alone; ``confident``: per image, whichever view is surer of its reading.
-    """
-    if policy == "merge":
-        return merge_views(np.stack([plain, straight]))
-    if policy == "replace":
-        return straight
-    if policy == "confident":
-        take = decode(straight)[1] >= decode(plain)[1]
-        return np.where(take[:, None], straight, plain)
-    raise ValueError(f"The 'policy' parameter must be merge, replace or confident. Got {policy!r} instead.")
-
-
 def _fills_frame(box, image) -> bool:
     """``--locate auto`` reads the whole photo when its best clock covers at least half of it."""
     return (box[2] - box[0]) * (box[3] - box[1]) >= 0.5 * image.width * image.height
@@ -150,7 +128,7 @@ class ClockReader:
 
     def __init__(self, model: str | Path | None = None, threads: int | None = None,
                  unsure_threshold: float | None = None, locator: str | Path | None = "default", tta: bool = False,
-                 rectify: bool = False, zoom: bool = True):
+                 zoom: bool = True):
         path = Path(model) if model is not None else DEFAULT_MODEL
         if path.is_dir():
             path = path / "model.onnx"
@@ -166,7 +144,6 @@ class ClockReader:
             raise ModelError(f"{path}: a locator model, not a reader (give it as --locator)")
         self.input_name = self.session.get_inputs()[0].name
         self.threads, self.tta = threads, tta
-        self.rectify = bool(rectify) and self.spec.num_outputs > NUM_OUTPUTS and self.spec.resize == "squish"
         self._locator_source, self.zoom = locator, zoom
         self._locator = None
         self._locator_lock = threading.Lock()   # a server's threads build the locators once, not once each
@@ -178,7 +155,8 @@ class ClockReader:
         return self._outputs(batch)[0]
 
     def _outputs(self, batch: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
-        """(N, 780) reading logits and the (N, 4, 2) dial points (None without a dial head)."""
+        """(N, 780) reading logits and the (N, 4, 2) dial points of a model trained with ``--dial`` (None
+        without that head; the points are not used for reading)."""
         batch = np.ascontiguousarray(batch, np.float32)
         if not self.tta:
             return split_outputs(self._run(batch))
@@ -188,21 +166,8 @@ class ClockReader:
         return merged, None if dial is None else dial[:len(batch)]  # the unshifted view's points
 
     def image_logits(self, images: list) -> np.ndarray:
-        """(N, 780) logits for loaded RGB images. With ``rectify`` and a model with a dial head, each dial is
-        also read rectified (seen head-on and upright through the homography its predicted quarter points
-        give, :mod:`clockreader.runtime.rectify`) and the two readings merged (:func:`combine_rectified`)."""
-        logits, dial = self._outputs(np.stack([prepare(im, self.spec) for im in images]))
-        if dial is None or not self.rectify:
-            return logits
-        views = [(i, rectify_dial(im, dial[i])) for i, im in enumerate(images)]
-        views = [(i, v) for i, v in views if v is not None]
-        if not views:
-            return logits
-        idx = [i for i, _ in views]
-        straight = self._outputs(np.stack([prepare(v, self.spec) for _, v in views]))[0]
-        out = logits.copy()
-        out[idx] = combine_rectified(logits[idx], straight, RECTIFY_POLICY)
-        return out
+        """(N, 780) logits for loaded RGB images."""
+        return self._outputs(np.stack([prepare(im, self.spec) for im in images]))[0]
 
     def _run(self, batch: np.ndarray) -> np.ndarray:
         out = self.session.run(None, {self.input_name: batch})[0]
@@ -406,18 +371,15 @@ _DEFAULT: dict = {}
 
 
 def load_reader(model: str | Path | None = None, threads: int | None = None,
-                locator: str | Path | None = "default", tta: bool = False, rectify: bool = False, zoom: bool = True) -> ClockReader:
+                locator: str | Path | None = "default", tta: bool = False, zoom: bool = True) -> ClockReader:
     """A :class:`ClockReader` for ``model`` (an .onnx path or a folder), or the bundled default model.
 
     ``locator``: ``"default"`` (the bundled clock locator, if any), a path to a locator .onnx, or None.
     ``tta``: read five slightly shifted views of each image and merge them (5x the model time).
-    ``rectify``: with a model that predicts the dial's quarter points (``train --dial``), also read each
-    dial seen head-on and upright and merge the two readings (2x the model time). Off by default: with the
-    dial heads trained so far it costs real photos (docs/history.md, "Rectification").
     ``zoom``: the bundled locators also take a closer look, in enlarged windows around weak peaks, for
     clocks too small to see in the whole photo (``ClockLocator(zoom=...)``); False is faster.
     """
-    return ClockReader(model, threads, locator=locator, tta=tta, rectify=rectify, zoom=zoom)
+    return ClockReader(model, threads, locator=locator, tta=tta, zoom=zoom)
 
 
 def read_time(image: ImageInput, model: str | Path | None = None) -> Reading:

@@ -46,7 +46,7 @@ class TrainConfig:
     arch: str = "tf_efficientnet_lite0"  # any timm architecture name
     pretrained: str | None = LITE0     # none | lite0-imagenet | hub | PATH
     size: int = 128                    # input side in pixels (the seed: 128)
-    head: str = "pool"                 # pool (timm's classifier) | spatial (measured slower to learn)
+    head: str = "pool"                 # pool (timm's classifier; the spatial head lost its A/B and went)
     resize: str = "squish"             # squish | pad | crop (the seed: squish)
     data: tuple[str, ...] = ("synthetic",)  # "synthetic" and/or dataset paths, mixed
     epochs: int = 20
@@ -63,7 +63,7 @@ class TrainConfig:
     turned: float = 0.1                # share of training dials turned round (only those whose numerals or text show which way is up)
     steep: float = 0.15                # share of training dials seen 40-60 degrees off axis
     far: float = 0.0                   # share of training clocks seen from far away (rendered small, enlarged)
-    dial: bool = False                 # also regress the dial's quarter points (for rectification; layout +dial8)
+    dial: bool = False                 # also regress the dial's quarter points (an extra target; layout +dial8)
     dial_weight: float = 5.0           # weight of the dial points' L1 loss (in half-frames) beside the reading's
     dial_lr: float = 20.0              # the dial head's learning rate, as a multiple of lr (it starts from zero)
     out: str = "runs/model"

@@ -33,21 +33,17 @@ LITE0 = "lite0-imagenet"
 LITE0_ARCHS = ("tf_efficientnet_lite0", "efficientnet_lite0")
 
 
-HEADS = ("spatial", "pool")
+HEADS = ("pool",)  # "spatial" (a flattened 64-channel map) lost its A/B, 9.6% vs 18.1%: docs/history.md
 
 
 class ClockNet(nn.Module):
     """timm backbone -> head -> 780 logits. Input (N, 3, S, S) normalised.
 
-    ``head="pool"`` (default): global average pooling then one linear layer (timm's classifier shape).
-    ``head="spatial"``: a 1x1 conv squeezes the last feature map to 64 channels, which are
-    flattened, so the linear layer sees *where* each feature fires (the direction of a hand is a place on
-    the dial). Measured (3 epochs of 3200 clocks, lite0): spatial 9.6% within +-1 min, pool 18.1%; the
-    pretrained pooled features win at CPU budgets.
+    ``head="pool"``: global average pooling then one linear layer (timm's classifier shape).
 
     ``dial=True`` adds a :class:`DialHead` on the last feature map that finds the dial's quarter points
-    (12, 3, 6 and 9 o'clock on the face's edge; x, y in [-1, 1] over the input): the reader rectifies a
-    tilted or turned dial with them (``clockreader.runtime.rectify``). Its 8 outputs follow the 780 logits.
+    (12, 3, 6 and 9 o'clock on the face's edge; x, y in [-1, 1] over the input): an extra target
+    (rectifying dials with them lost its A/B on real photos: docs/history.md, "Rectification"). Its 8 outputs follow the 780 logits.
     """
 
     def __init__(self, arch: str, drop_rate: float = 0.2, head: str = "pool", size: int = 128, dial: bool = False):
@@ -58,29 +54,14 @@ class ClockNet(nn.Module):
             self.backbone = timm.create_model(arch, pretrained=False, num_classes=0, drop_rate=drop_rate)
         except RuntimeError as e:  # timm: "Unknown model (...)"
             raise ModelError(f"Unknown architecture {arch!r}: pick a name from timm.list_models(), e.g. efficientnet_lite0") from e
-        self.head_kind = head
-        self.dial_head = None
-        if dial:
-            if head != "pool":
-                raise ModelError("the dial head needs --head pool")
-            self.dial_head = DialHead(self.backbone.num_features)
-        if head == "pool":
-            self.head = nn.Linear(self.backbone.num_features, NUM_OUTPUTS)
-            return
-        self.backbone.eval()  # a dummy pass for the feature map's shape must not touch BatchNorm statistics
-        with torch.no_grad():
-            c, h, w = self.backbone.forward_features(torch.zeros(1, 3, size, size)).shape[1:]
-        self.backbone.train()
-        self.reduce = nn.Sequential(nn.Conv2d(c, 64, 1, bias=False), nn.BatchNorm2d(64), nn.SiLU())
-        self.head = nn.Sequential(nn.Flatten(), nn.Dropout(drop_rate), nn.Linear(64 * h * w, NUM_OUTPUTS))
+        self.dial_head = DialHead(self.backbone.num_features) if dial else None
+        self.head = nn.Linear(self.backbone.num_features, NUM_OUTPUTS)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        if self.head_kind == "pool":
-            if self.dial_head is None:
-                return self.head(self.backbone(x))
-            f = self.backbone.forward_features(x)
-            return torch.cat([self.head(self.backbone.forward_head(f)), self.dial_head(f)], 1)
-        return self.head(self.reduce(self.backbone.forward_features(x)))
+        if self.dial_head is None:
+            return self.head(self.backbone(x))
+        f = self.backbone.forward_features(x)
+        return torch.cat([self.head(self.backbone.forward_head(f)), self.dial_head(f)], 1)
 
 
 class DialHead(nn.Module):
@@ -355,11 +336,9 @@ class TorchReader(ClockReader):
     """Read with a ``model.safetensors`` checkpoint in torch (for ``clockreader test`` on a checkpoint):
     the ONNX reader's preprocessing, decoding and locator, with torch computing the logits."""
 
-    def __init__(self, path: str | Path, locator: str | Path | None = "default", tta: bool = False, rectify: bool = False,
-                 zoom: bool = True):
+    def __init__(self, path: str | Path, locator: str | Path | None = "default", tta: bool = False, zoom: bool = True):
         self.path = Path(path)
         self.model, self.spec = load_run(self.path)
-        self.rectify = rectify and self.spec.num_outputs > NUM_OUTPUTS
         self.model.eval()
         self.unsure_threshold = self.spec.unsure_threshold
         self.threads, self.tta, self._locator_source, self._locator, self.zoom = None, tta, locator, None, zoom
