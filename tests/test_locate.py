@@ -161,9 +161,11 @@ def test_read_several_clocks_in_one_photo(tmp_path):
     assert len(readings) == 2 and all(r.box is not None for r in readings)
     ious = box_iou(np.array([r.box for r in readings]), np.array(truth, float))
     assert (ious.max(1) >= 0.4).all()
-    out = subprocess.run([sys.executable, "-m", "clockreader", "read", str(path), "--json"], capture_output=True, text=True, timeout=120)
+    out = subprocess.run([sys.executable, "-m", "clockreader", "read", str(path), "--json", "--all"], capture_output=True, text=True, timeout=120)
     rows = [json.loads(x) for x in out.stdout.splitlines()]
     assert out.returncode == 0 and len(rows) == 2 and all(r["box"] and r["path"] == str(path) for r in rows)
+    best = subprocess.run([sys.executable, "-m", "clockreader", "read", str(path), "--json"], capture_output=True, text=True, timeout=120)
+    assert [json.loads(x) for x in best.stdout.splitlines()] == rows[:1]     # one answer per photo by default
     never = subprocess.run([sys.executable, "-m", "clockreader", "read", str(path), "--locate", "never", "--json"],
                            capture_output=True, text=True, timeout=120)
     assert len(never.stdout.splitlines()) == 1 and json.loads(never.stdout)["box"] is None
