@@ -55,6 +55,9 @@ def scoreboard(model: str | None = None, frames: str = "::5", progress: bool = T
     if (lapse / "videos.csv").is_file():
         fig, rec = run_video_test(lapse, model, tolerance=2, frames=parse_frames(frames), progress=progress)
         for name, v in fig["videos"].items():
+            if not v["frames"]:   # a video that could not be read: a row of nothing read, with the reason
+                rows.append(_row(f"timelapse {name} raw", 0, 0, v["error"]))
+                continue
             truth = [r for r in rec if r["video"] == name]
             base = _ten_ten(truth, 2)
             note = f"frames {frames}; " + (f"track {v['track']['start']} + {v['track']['rate_minutes_per_frame']:.3f} min/frame"
@@ -82,11 +85,19 @@ def format_board(board: dict) -> str:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--model", help="reader .onnx (default: the bundled model)")
+    ap.add_argument("--locator", help="a main locator .onnx to measure in place of the bundled one (with the bundled "
+                    "small-clock locator and zoomed search, as if it were bundled)")
     ap.add_argument("--frames", default="::5", help="time-lapse frames to read (default ::5, every fifth; ::1 for all)")
     ap.add_argument("--out", default=str(Path(__file__).resolve().parents[1] / "docs" / "results" / "real.json"))
     ap.add_argument("--quiet", action="store_true", help="no progress bars")
     args = ap.parse_args()
+    if args.locator:
+        import clockreader.runtime.locator as loc
+
+        loc.DEFAULT_LOCATOR = Path(args.locator).resolve()   # read wherever the bundled main locator is
     board = scoreboard(args.model, args.frames, progress=not args.quiet)
+    if args.locator:
+        board["locator"] = args.locator
     if args.model:
         from clockreader.spec import sha256_file
 

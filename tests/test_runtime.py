@@ -113,7 +113,7 @@ def test_cli_default_json_csv_and_exit_codes(clock_files, tmp_path):
     r = _cli("read", str(paths[0]), str(tmp_path / "broken.jpg"), str(paths[1]), "--csv")
     lines = r.stdout.decode().splitlines()
     assert r.returncode == 1 and lines[0].startswith("path,status,time,hour,minute,confidence,unsure,x0,y0,x1,y1,alternatives,error")
-    assert len(lines) == 4 and "broken.jpg" in lines[2] and "cannot decode" in lines[2] or "not an image" in lines[2]
+    assert len(lines) == 4 and "broken.jpg" in lines[2] and ("cannot decode" in lines[2] or "not an image" in lines[2])
 
     r = _cli("read", str(tmp_path / "missing.jpg"))
     err = r.stderr.decode()

@@ -282,7 +282,6 @@ def test_dial_model_warm_starts_exports_and_reads(tiny_model, tmp_path):
     im = render_clock(seed=7, size=128, steep=1.0).image
     logits, dial = reader._outputs(prepare(im, reader.spec)[None])
     assert logits.shape == (1, 780) and dial.shape == (1, 4, 2)
-    assert np.allclose(reader.image_logits([im]), logits, atol=1e-5)
     res = subprocess.run([sys.executable, "-m", "clockreader", "test", "synthetic:8:1", "--model", str(out / "model.onnx"),
                           "--locate", "never", "--quiet", "--json", str(tmp_path / "r.json")], capture_output=True, text=True, timeout=300)
     assert res.returncode == 0, res.stderr[-500:]

@@ -154,3 +154,73 @@ def test_video_set_scores_raw_and_tracked_per_video(timelapse, tmp_path):
     assert "a.mp4" in r.stdout.decode() and "12/12" in r.stdout.decode()
     strict = _cli("test", str(tmp_path), "--tolerance", "0", "--frames", "::2", "--quiet", "--json", str(out))
     assert json.loads(out.read_text())["figures"]["tolerance_minutes"] == 0 and strict.returncode == 0
+
+
+def test_plain_slices_and_a_video_with_audio(timelapse, tmp_path):
+    assert [i for i, _, _ in iter_frames(timelapse, frames=slice(0, 5))] == [0, 1, 2, 3, 4]
+    assert [i for i, _, _ in iter_frames(timelapse, frames=slice(None, 5, 2))] == [0, 2, 4]
+    import av
+
+    path = tmp_path / "talk.mkv"     # 1 s of video and 3 s of sound: whole, though the container runs longer
+    with av.open(str(path), "w") as out:
+        v, a = out.add_stream("mpeg4", rate=10), out.add_stream("aac", rate=16000)
+        v.width = v.height = 64
+        v.pix_fmt = "yuv420p"
+        for k in range(10):
+            for p in v.encode(av.VideoFrame.from_image(render_clock(seed=k, size=64).image)):
+                out.mux(p)
+        for p in v.encode():
+            out.mux(p)
+        samples = np.zeros((1, 1024), np.float32)
+        for k in range(47):
+            fr = av.AudioFrame.from_ndarray(samples, format="fltp", layout="mono")
+            fr.sample_rate, fr.pts = 16000, k * 1024
+            for p in a.encode(fr):
+                out.mux(p)
+        for p in a.encode():
+            out.mux(p)
+    assert len(list(iter_frames(path, every=None))) == 10
+
+
+def test_videos_keep_their_place_among_photos_and_a_bad_frame_is_the_videos_error(timelapse, tmp_path):
+    import av
+    from PIL import Image
+
+    strip = tmp_path / "strip.mp4"          # frames of 320x12: no photo reader takes them
+    with av.open(str(strip), "w") as out:
+        st = out.add_stream("libx264", rate=5)
+        st.width, st.height, st.pix_fmt = 320, 12, "yuv420p"
+        for k in range(3):
+            for p in st.encode(av.VideoFrame.from_image(Image.new("RGB", (320, 12), (80 * k, 0, 0)))):
+                out.mux(p)
+        for p in st.encode():
+            out.mux(p)
+    photo = tmp_path / "c.png"
+    render_clock(seed=1, size=160).image.save(photo)
+    r = _cli("read", str(photo), str(strip), str(timelapse), str(photo), "--frames", "0:1", "--json")
+    rows = [json.loads(x) for x in r.stdout.decode().splitlines()]
+    paths = [x["path"] for x in rows if "track" not in x]
+    assert paths == [str(photo), str(strip), str(timelapse), str(photo)], paths
+    bad = [x for x in rows if x["path"] == str(strip)][0]
+    assert bad["status"] == "error" and "strip.mp4: frame 0: extreme aspect ratio" in bad["error"]
+    assert r.returncode == 1
+
+
+def test_pseudo_labels_of_a_video_come_from_its_track(timelapse, tmp_path):
+    import csv
+
+    from clockreader.pseudo import cap_per_class, pseudo_label
+
+    c = pseudo_label([str(timelapse)], tmp_path / "pl", frames=parse_frames("::2"), progress=False)
+    rows = list(csv.DictReader((tmp_path / "pl" / "labels.csv").open()))
+    assert c["videos_kept"] == 1 and c["frames_kept"] == len(rows) == N // 2
+    for r in rows:     # every frame labelled by the track, within 2 minutes of what was rendered
+        true = (START + RATE * int(r["frame"])) % 720
+        assert circular_diff(ClockTime(int(r["hour"]), int(r["minute"])).index720, true) <= 2
+    assert sorted(p.name for p in (tmp_path / "pl" / "images").iterdir()) == sorted(r["path"].split("/")[-1] for r in rows)
+    with pytest.raises(FileExistsError):
+        pseudo_label([str(timelapse)], tmp_path / "pl", progress=False)
+    many = [{"kind": "pseudo photo", "hour": 10, "minute": 10, "confidence": str(c)} for c in range(20)]
+    kept = cap_per_class(many + [{"kind": "pseudo video", "hour": 10, "minute": 10, "confidence": "0"}], cap=8)
+    assert [r["confidence"] for r in kept if r["kind"] == "pseudo photo"] == [str(c) for c in range(12, 20)]
+    assert kept[-1]["kind"] == "pseudo video"

@@ -139,7 +139,11 @@ def cmd_test(args) -> int:
     from .evaluate_video import format_video_table, is_video_set, run_video_test
     from .video import parse_frames
 
-    frames = parse_frames(args.frames) if args.frames else None
+    try:
+        frames = parse_frames(args.frames) if args.frames else None
+    except ValueError as e:
+        print(f"clockreader test: {e}", file=sys.stderr)
+        return 2
     if is_video_set(args.dataset):
         if args.crop == "box" or args.tta or args.report:
             print("clockreader test: a video set is read end to end; --crop box, --tta and --report are for image sets", file=sys.stderr)
@@ -203,7 +207,7 @@ def cmd_locate_test(args) -> int:
         args.scenes = 0 if args.real_boxes else 300
     out = {}
     for src in args.real_boxes or []:
-        r = real_box_figures(locator, src, progress=True)
+        r = real_box_figures(locator, src, progress=True, held_out_only=args.held_out)
         out.setdefault("real_boxes", {})[src] = r
         print(f"real boxes {src} ({r['images']} photos, {r['clocks']} labelled clocks): recall {r['recall']:.3f} ({r['found']}/{r['clocks']}), "
               f"precision {r['precision']:.3f} ({r['found']}/{r['boxes_given']}; a lower bound where clocks are unboxed), "
@@ -238,14 +242,18 @@ def cmd_locate_test(args) -> int:
 
 
 def cmd_pseudo_label(args) -> int:
-    from .pseudo import PHOTO_THRESHOLD, pseudo_label
+    from .pseudo import CLEAN_TRACK, PHOTO_THRESHOLD, pseudo_label
     from .video import parse_frames
 
+    try:
+        frames = parse_frames(args.frames)
+    except ValueError as e:
+        print(f"clockreader pseudo-label: {e}", file=sys.stderr)
+        return 2
     threshold = PHOTO_THRESHOLD if args.threshold is None else args.threshold
-    c = pseudo_label(args.sources, args.out, args.model, frames=parse_frames(args.frames), threshold=threshold,
-                     progress=not args.quiet)
+    c = pseudo_label(args.sources, args.out, args.model, frames=frames, threshold=threshold, progress=not args.quiet)
     for video, t in c["tracks"].items():
-        print(f"{video}: {'clean track' if t['steady'] and t['inlier_share'] >= 0.8 else 'not kept'} "
+        print(f"{video}: {'clean track' if t['steady'] and t['inlier_share'] >= CLEAN_TRACK else 'not kept'} "
               f"({t['inliers']}/{t['readings']} readings on it, {t['rate_minutes_per_frame']:.3f} min/frame)")
     print(f"saved {c['labels']} labelled views to {args.out}/labels.csv: {c['frames_kept']} frames of {c['videos_kept']}/{c['videos']} videos, "
           f"{c['photos_kept']}/{c['photos']} photos whose views agree; {c['failed']} files failed")
@@ -369,6 +377,8 @@ def build_parser() -> argparse.ArgumentParser:
                     help="also read the clocks of N synthetic scenes (768 px) end to end, as `read` does, against reading them from their true boxes")
     lt.add_argument("--wide-scenes", type=int, default=0, metavar="N",
                     help="the same on frames cut from N scenes at 16:9, 2.39:1 (film), 3:2 and 3:4 (upright phone photo)")
+    lt.add_argument("--held-out", action="store_true",
+                    help="with --real-boxes: score only the photos that train-locator --real-boxes holds out (a fifth, by file name)")
     lt.add_argument("--locator", help="locator .onnx (default: the bundled one)")
     lt.add_argument("--no-zoom", action="store_true", help="the bundled locators without their closer look (enlarged windows) for tiny clocks")
     lt.add_argument("--model", help="reader .onnx for the end-to-end figures (default: the bundled one)")

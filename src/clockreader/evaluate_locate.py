@@ -168,6 +168,17 @@ def real_composite_figures(locator: ClockLocator, reader, real_dir: str, seed: i
             "read_within_1min_original": read_direct / n, "read_within_1min_composite": read_composite / n}
 
 
+HOLD_OUT = 5  # photos whose file name hashes to 0 mod this are never trained on: the held-out fifth of real boxes
+
+
+def held_out(path: str) -> bool:
+    """Whether a real photo is in the held-out fifth (a stable CRC32 of its file name, not Python's salted hash)."""
+    import zlib
+    from pathlib import Path
+
+    return zlib.crc32(Path(path).name.encode()) % HOLD_OUT == 0
+
+
 def read_boxes(source: str) -> dict[str, np.ndarray]:
     """Labelled clock boxes by image: a labelled set with ``x0,y0,x1,y1`` columns (``coco-clocks``) or a CSV of
     ``path,x0,y0,x1,y1`` rows, several per image allowed (``unlabelled-real/boxes.csv``); a folder stands for
@@ -197,7 +208,8 @@ def read_boxes(source: str) -> dict[str, np.ndarray]:
     return {k: np.array(v, float) for k, v in out.items()}
 
 
-def real_box_figures(locator: ClockLocator, source: str, iou: float = 0.5, progress: bool = False) -> dict:
+def real_box_figures(locator: ClockLocator, source: str, iou: float = 0.5, progress: bool = False,
+                     held_out_only: bool = False) -> dict:
     """The locators on real photos with hand-labelled boxes, read at full resolution (boxes in the photo's
     pixels): recall and precision at IoU >= ``iou``, and how often the best box (the one ``read`` reads) is a
     labelled clock. Precision is a lower bound where photos hold clocks nobody boxed (the sets say so)."""
@@ -206,6 +218,8 @@ def real_box_figures(locator: ClockLocator, source: str, iou: float = 0.5, progr
     from .errors import ClockReaderError
 
     boxes = read_boxes(source)
+    if held_out_only:   # the fifth that `train-locator --real-boxes` never trains on
+        boxes = {p: b for p, b in boxes.items() if held_out(p)}
     tp = fp = fn = best_ok = no_box = failed = 0
     for path, truth in tqdm(boxes.items(), desc="locating", unit="img", disable=not progress):
         try:
@@ -219,6 +233,6 @@ def real_box_figures(locator: ClockLocator, source: str, iou: float = 0.5, progr
         no_box += not dets
         best_ok += bool(dets) and float(box_iou(np.array(dets[0].box), truth).max()) >= iou
     n = len(boxes) - failed
-    return {"source": str(source), "images": n, "clocks": tp + fn, "failed_to_load": failed, "iou": iou,
+    return {"source": str(source), "held_out_only": held_out_only, "images": n, "clocks": tp + fn, "failed_to_load": failed, "iou": iou,
             "recall": tp / max(tp + fn, 1), "precision": tp / max(tp + fp, 1), "found": tp, "boxes_given": tp + fp,
             "best_box_is_labelled": best_ok / max(n, 1), "best_box_is_labelled_count": best_ok, "images_without_a_box": no_box}

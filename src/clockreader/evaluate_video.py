@@ -65,8 +65,7 @@ def run_video_test(source: str | Path, model: str | Path | None = None, toleranc
     from tqdm.auto import tqdm
 
     from .evaluate import load_predictor
-    from .track import fit_track
-    from .video import video_info
+    from .video import track_of, video_info
 
     reader = reader or load_predictor(model, threads, zoom=zoom)
     items = read_video_set(source)
@@ -76,8 +75,12 @@ def run_video_test(source: str | Path, model: str | Path | None = None, toleranc
             raise DatasetError(f"{source}: none of the videos {', '.join(videos)} is in videos.csv")
     per_video, records = {}, []
     for v in items:
-        info = video_info(v.path)
         got, error = [], None
+        try:
+            info = video_info(v.path)
+        except ClockReaderError as e:
+            per_video[v.path.name] = {"frames": 0, "error": str(e)}
+            continue
         bar = tqdm(total=info.frames or None, desc=v.path.name, unit="frame", disable=not progress, leave=False)
         try:
             for fr in reader.iter_video(v.path, every=None, frames=frames, locate=locate):
@@ -93,7 +96,7 @@ def run_video_test(source: str | Path, model: str | Path | None = None, toleranc
         idx = np.array([f.frame for f in got])
         read = np.array([f.reading.time.index720 for f in got])
         true = np.array([v.truth[int(i)].index720 for i in idx])
-        track = fit_track(idx, read, fps=info.fps)
+        track = track_of(got, fps=info.fps)   # fitted to the frames where a clock was seen
         tracked = np.array([track.time_at(int(i)).index720 for i in idx]) if track.steady else read
         raw_ok = circular_diff(read, true) <= tolerance
         trk_ok = circular_diff(tracked, true) <= tolerance

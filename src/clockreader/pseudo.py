@@ -93,6 +93,8 @@ def label_video(reader, path, frames: slice) -> tuple[list[PseudoLabel], object]
     views, idx, read = [], [], []
     for index, _, image in iter_frames(path, every=None, frames=frames):
         r = reader.read_all(image, locate="auto")[0]
+        if not r.clock_found:   # no clock seen (hidden, out of frame): neither a reading for the fit nor a view to label
+            continue
         views.append(auto_view(image, r.box) if r.box is not None else image)
         idx.append(index); read.append(r)
     track = fit_track(idx, [r.time.index720 for r in read])
@@ -106,15 +108,16 @@ def cap_per_class(rows: list[dict], cap: int = PER_CLASS) -> list[dict]:
     """``rows`` with at most ``cap`` photo labels per 5-minute class (the most confident kept); video frames all."""
     from .time import ClockTime
 
-    kept, seen = [], {}
-    for r in sorted(rows, key=lambda r: -float(r["confidence"])):
+    keep, seen = set(), {}
+    for i in sorted(range(len(rows)), key=lambda i: -float(rows[i]["confidence"])):
+        r = rows[i]
         if r["kind"] == "pseudo photo":
             c = ClockTime(int(r["hour"]), int(r["minute"])).index144
             seen[c] = seen.get(c, 0) + 1
             if seen[c] > cap:
                 continue
-        kept.append(r)
-    return sorted(kept, key=rows.index)
+        keep.add(i)
+    return [r for i, r in enumerate(rows) if i in keep]
 
 
 def expand_sources(sources: list[str]) -> list[Path]:
@@ -137,8 +140,8 @@ def pseudo_label(sources: list[str], out: str | Path, model=None, frames: slice 
     from .time import ClockTime
 
     out = Path(out)
-    if (out / "labels.csv").exists():
-        raise FileExistsError(f"{out / 'labels.csv'} exists; pseudo-label writes a new set (choose another --out)")
+    if (out / "labels.csv").exists() or (out / "images").exists():
+        raise FileExistsError(f"{out} already holds a labelled set; pseudo-label writes a new one (choose another --out)")
     (out / "images").mkdir(parents=True, exist_ok=True)
     reader = load_reader(model)
     files = expand_sources(sources)
@@ -174,9 +177,8 @@ def pseudo_label(sources: list[str], out: str | Path, model=None, frames: slice 
             log.warning("%s", e)
     capped = cap_per_class(rows)
     counts["photos_capped"] = len(rows) - len(capped)
-    for r in rows:
-        if r not in capped:   # not kept: remove its view so the folder holds just the labelled set
-            (out / r["path"]).unlink(missing_ok=True)
+    for path in {r["path"] for r in rows} - {r["path"] for r in capped}:   # remove the views not kept
+        (out / path).unlink(missing_ok=True)
     rows = capped
     with (out / "labels.csv").open("w", newline="") as fh:
         w = csv.DictWriter(fh, ["path", "hour", "minute", "kind", "source", "frame", "confidence"])

@@ -37,7 +37,10 @@ def expand_inputs(inputs: list[str]) -> list[tuple[str, object, Path | None]]:
                 out.append((arg, ClockReaderError(f"{arg}: no images or videos in this folder"), None))
             out.extend((str(f), f, f.relative_to(p)) for f in files)
         elif not p.exists() and glob.has_magic(arg):
-            out.extend((m, Path(m), None) for m in sorted(glob.glob(arg, recursive=True)) if Path(m).is_file())
+            found = [m for m in sorted(glob.glob(arg, recursive=True)) if Path(m).is_file()]
+            out.extend((m, Path(m), None) for m in found)
+            if not found:
+                out.append((arg, ClockReaderError(f"{arg}: no file matches"), None))
         else:
             out.append((arg, p, None))
     return out
@@ -69,9 +72,12 @@ def annotated_path(folder: Path, name: str, rel: Path | None) -> Path:
 def write_annotated(folder: Path, target: Path, image) -> None:
     """Write ``image`` to ``target`` inside ``folder``, never over an existing file or through a link."""
     parent = target.parent
-    parent.mkdir(parents=True, exist_ok=True)
-    if not parent.resolve().is_relative_to(folder.resolve()):
+    existing = parent
+    while not existing.exists() and existing != folder:   # the nearest folder that is there already ...
+        existing = existing.parent
+    if existing.is_symlink() or not existing.resolve().is_relative_to(folder.resolve()):   # ... must lie inside DIR
         raise ClockReaderError(f"{target}: outside --annotate {folder}; not written")
+    parent.mkdir(parents=True, exist_ok=True)
     try:
         fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o644)
     except FileExistsError:
@@ -93,6 +99,7 @@ class Printer:
             self.writer.writerow(CSV_HEADER)
 
     def row(self, name: str, row: dict, where: dict | None = None, count: bool = True) -> None:
+        """Print one row; ``count``: it is an input's answer (its first row; a video counts once, at its end)."""
         if count:
             self.counts[row["status"]] += 1
         where = where or {}
@@ -124,32 +131,32 @@ class Printer:
 
 def _read_video(printer: Printer, reader, args, name: str, path) -> bool:
     """One row per sampled frame as it is read, then the track; False when the video could not be read whole."""
-    from .errors import InvalidVideoError
     from .runtime.reader import error_dict
-    from .track import fit_track
-    from .video import VideoReading, parse_frames
+    from .video import VideoReading, parse_frames, track_of
 
     frames = parse_frames(args.frames) if args.frames else None
     info, got, error = [], [], None
     try:
         for fr in reader.iter_video(path, every=args.every, frames=frames, locate=args.locate, info=info):
             got.append(fr)
-            printer.row(name, {**fr.reading.to_dict(), "error": None}, {"frame": fr.frame, "t": None if fr.t is None else round(fr.t, 3)})
+            printer.row(name, {**fr.reading.to_dict(), "error": None}, {"frame": fr.frame, "t": None if fr.t is None else round(fr.t, 3)},
+                        count=False)
             sys.stdout.flush()
-    except InvalidVideoError as e:
+    except ClockReaderError as e:
         error = str(e)
     if not got:
         printer.row(name, error_dict(error or f"{name}: no frame was chosen (check --frames / --every)"))
         return False
     fps = info[0].fps if info else None
-    video = VideoReading(name, info[0] if info else None, got,
-                         fit_track([f.frame for f in got], [f.reading.time.index720 for f in got], fps=fps), error)
+    video = VideoReading(name, info[0] if info else None, got, track_of(got, fps=fps), error)
     if args.json:
         print(json.dumps({"path": name, **{k: v for k, v in video.to_dict().items() if k != "path"}}))
     else:
         print(f"{name}: {video.track.summary()}", file=sys.stderr if args.csv else sys.stdout)
     if error:
         printer.row(name, error_dict(error))
+    else:
+        printer.counts["ok"] += 1
     return error is None
 
 
@@ -184,27 +191,46 @@ def run_read(args) -> int:
     triples = expand_inputs(args.inputs)
     if not triples:
         return _usage("no images or videos found in the given inputs")
+    if args.locate != "never":
+        _ = reader.locator            # a broken --locator is one line, not one error per input
     printer = Printer("json" if args.json else "csv" if args.csv else "text")
-    videos = [t for t in triples if isinstance(t[1], Path) and is_video(t[1])]
-    images = [t for t in triples if t not in videos]
     failed = 0
-    for name, src, _ in videos:
-        failed += not _read_video(printer, reader, args, name, src)
-    bar = tqdm(total=len(images), unit="img", file=sys.stderr, disable=not (sys.stderr.isatty() and len(images) > 5))
-    results = reader.read_many([src for _, src, _ in images], locate=args.locate, batch_size=args.batch_size)
-    for (name, src, rel), res in zip(images, results):
-        bar.update(1)
-        rows = rows_for(res, args.all)
-        failed += rows[0]["status"] == "error"
-        if annotate is not None and not isinstance(res, ClockReaderError):
-            rows = _annotate(annotate, name, src, rel, res, rows)
-        for row in rows:
-            printer.row(name, row)
-        sys.stdout.flush()
+    bar = tqdm(total=len(triples), unit="input", file=sys.stderr, disable=not (sys.stderr.isatty() and len(triples) > 5))
+    for is_vid, run in _runs(triples):   # in input order: runs of photos share model calls, videos one by one
+        if is_vid:
+            name, src, _ = run[0]
+            failed += not _read_video(printer, reader, args, name, src)
+            bar.update(1)
+            continue
+        results = reader.read_many([src for _, src, _ in run], locate=args.locate, batch_size=args.batch_size)
+        for (name, src, rel), res in zip(run, results):
+            bar.update(1)
+            rows = rows_for(res, args.all)
+            failed += rows[0]["status"] == "error"
+            if annotate is not None and not isinstance(res, ClockReaderError):
+                rows = _annotate(annotate, name, src, rel, res, rows)
+            for k, row in enumerate(rows):
+                printer.row(name, row, count=k == 0)
+            sys.stdout.flush()
     bar.close()
     if len(triples) > 1:
         print(f"clockreader read: {printer.summary()}", file=sys.stderr)
     return 1 if failed else 0
+
+
+def _runs(triples):
+    """(is a video, inputs) runs in input order: each video alone, consecutive photos together."""
+    run: list = []
+    for t in triples:
+        if isinstance(t[1], Path) and is_video(t[1]):
+            if run:
+                yield False, run
+                run = []
+            yield True, [t]
+        else:
+            run.append(t)
+    if run:
+        yield False, run
 
 
 def _annotate(folder: Path, name: str, src, rel, readings, rows: list[dict]) -> list[dict]:

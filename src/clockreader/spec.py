@@ -38,7 +38,7 @@ class ModelSpec:
     mean: tuple[float, float, float] = IMAGENET_MEAN
     std: tuple[float, float, float] = IMAGENET_STD
     layout: str = "hour720+minute60"
-    head: str = "pool"                             # reader network head: spatial | pool (see train.model)
+    head: str = "pool"                             # reader network head: pool (see train.model)
     unsure_threshold: float = 0.5                  # reader: below this confidence a reading is unsure
     stride: int = 8                                # locator: heatmap cell size in input pixels
     score_threshold: float = 0.3                   # locator: lowest heatmap peak that counts as a clock

@@ -39,7 +39,7 @@ MIN_INLIERS = 3         # ... and at least this many
 
 
 def _wrap(d: np.ndarray) -> np.ndarray:
-    """Signed circular difference in (-360, 360] minutes."""
+    """Signed circular difference in [-360, 360) minutes."""
     return (np.asarray(d, float) + MINUTES_12H / 2) % MINUTES_12H - MINUTES_12H / 2
 
 

@@ -30,7 +30,7 @@ def is_video(path: str | Path) -> bool:
 def parse_frames(text: str) -> slice:
     """``A:B:STEP`` (Python slice syntax over frame indices, any part may be empty) -> a slice."""
     parts = text.split(":")
-    if not 1 <= len(parts) <= 3:
+    if not 1 <= len(parts) <= 3 or (len(parts) == 1 and not text.strip()):
         raise ValueError(f"--frames must be A:B:STEP (e.g. 0:600:10 or ::30). Got {text!r} instead.")
     try:
         vals = [int(p) if p.strip() else None for p in parts] + [None] * (3 - len(parts))
@@ -96,8 +96,9 @@ def video_info(path: str | Path) -> VideoInfo:
 def _info(path: Path, container) -> VideoInfo:
     s = container.streams.video[0]
     fps = float(s.average_rate) if s.average_rate else None
+    # the container's duration stands in only when the video is its one stream: with audio it may run longer
     duration = float(s.duration * s.time_base) if s.duration and s.time_base else (
-        container.duration / 1e6 if container.duration else None)
+        container.duration / 1e6 if container.duration and len(container.streams) == 1 else None)
     return VideoInfo(str(path), s.codec_context.width, s.codec_context.height, fps, int(s.frames or 0) or None, duration)
 
 
@@ -121,6 +122,7 @@ def iter_frames(path: str | Path, every: float | None = 1.0, frames: slice | Non
         stream.thread_type = "AUTO"
         next_t, index, last_t = 0.0, -1, None
         stop = frames.stop if frames is not None else None
+        start, stride = (frames.start or 0, frames.step or 1) if frames is not None else (0, 1)
         try:
             for index, frame in enumerate(container.decode(stream)):
                 t = float(frame.time) if frame.time is not None else (index / meta.fps if meta.fps else None)
@@ -128,7 +130,7 @@ def iter_frames(path: str | Path, every: float | None = 1.0, frames: slice | Non
                 if frames is not None:
                     if stop is not None and index >= stop:
                         return
-                    take = index >= frames.start and (index - frames.start) % frames.step == 0
+                    take = index >= start and (index - start) % stride == 0
                 elif every:
                     tt = t if t is not None else float(index)
                     take = tt + 1e-6 >= next_t
@@ -139,7 +141,8 @@ def iter_frames(path: str | Path, every: float | None = 1.0, frames: slice | Non
                 if take:
                     yield index, t, frame.to_image()
         except av.FFmpegError as e:
-            raise InvalidVideoError(f"{path}: damaged video, decoding stopped after frame {index} ({_why(e)})") from None
+            where = f"after frame {index}" if index >= 0 else "at its first frame"
+            raise InvalidVideoError(f"{path}: damaged video, decoding stopped {where} ({_why(e)})") from None
         decoded = index + 1
         if meta.frames and decoded < meta.frames and (stop is None or decoded < stop):
             raise InvalidVideoError(f"{path}: truncated or damaged video: decoded {decoded} of the {meta.frames} frames its header lists")
@@ -166,6 +169,15 @@ class FrameReading:
         return {"frame": self.frame, "t": None if self.t is None else round(self.t, 3), **self.reading.to_dict()}
 
 
+def track_of(frames: list, tolerance: float = 3.0, fps: float | None = None):
+    """The steady track (:func:`clockreader.track.fit_track`) through frame readings, fitted to the frames
+    where a clock was seen (a "no clock" frame's guess is no reading of the clock)."""
+    from .track import fit_track
+
+    seen = [f for f in frames if getattr(f.reading, "clock_found", True)]
+    return fit_track([f.frame for f in seen], [f.reading.time.index720 for f in seen], tolerance=tolerance, fps=fps)
+
+
 @dataclass
 class VideoReading:
     """A video's frame readings, the steady track fitted through them, and the error that stopped decoding (if any)."""
@@ -182,15 +194,20 @@ class VideoReading:
             return [f.reading.time for f in self.frames]
         return [self.track.time_at(f.frame) for f in self.frames]
 
+    def inliers(self) -> list[bool]:
+        """For every sampled frame, whether its reading lies on the track (False for a frame with no clock)."""
+        on = dict(zip(self.track.frames.tolist(), self.track.inliers.tolist()))
+        return [bool(on.get(f.frame, False)) for f in self.frames]
+
     def to_dict(self) -> dict:
         smooth = self.smoothed()
         return {
             "path": self.path, "fps": None if not self.info or not self.info.fps else round(self.info.fps, 3),
             "frames_read": len(self.frames), "track": self.track.to_dict(), "summary": self.track.summary(),
             "smoothed": [{"frame": f.frame, "t": None if f.t is None else round(f.t, 3), "time": str(s), "inlier": bool(inl)}
-                         for f, s, inl in zip(self.frames, smooth, self.track.inliers)],
+                         for f, s, inl in zip(self.frames, smooth, self.inliers())],
             "error": self.error,
         }
 
 
-__all__ = ["VIDEO_EXTENSIONS", "FrameReading", "VideoInfo", "VideoReading", "is_video", "iter_frames", "parse_frames", "video_info"]
+__all__ = ["VIDEO_EXTENSIONS", "FrameReading", "VideoInfo", "VideoReading", "is_video", "track_of", "iter_frames", "parse_frames", "video_info"]

@@ -332,10 +332,15 @@ class ClockReader:
         video) and ``frames`` (a slice of frame indices) choose the frames, as in
         :func:`clockreader.video.iter_frames`; a damaged file raises :class:`InvalidVideoError` after its
         last good frame."""
+        from ..errors import InvalidVideoError
         from ..video import FrameReading, iter_frames
 
         for index, t, image in iter_frames(path, every=every, frames=frames, info=info):
-            yield FrameReading(index, t, self.read_all(image, locate=locate)[0])
+            try:
+                reading = self.read_all(image, locate=locate)[0]
+            except ClockReaderError as e:   # a frame no photo reader takes (a 320x12 strip, say): the video's error
+                raise InvalidVideoError(f"{path}: frame {index}: {str(e).split(': ', 1)[-1]}") from None
+            yield FrameReading(index, t, reading)
 
     def read_video(self, path: str | Path, every: float | None = 1.0, frames: slice | None = None,
                    locate: str = "auto", tolerance: float = 3.0):
@@ -345,8 +350,7 @@ class ClockReader:
         damage and says why in ``error``. ``tolerance``: minutes within which a reading agrees with the track.
         """
         from ..errors import InvalidVideoError
-        from ..track import fit_track
-        from ..video import VideoReading
+        from ..video import VideoReading, track_of
 
         info: list = []
         got, error = [], None
@@ -358,8 +362,7 @@ class ClockReader:
                 raise
             error = str(e)
         meta = info[0] if info else None
-        track = fit_track([f.frame for f in got], [f.reading.time.index720 for f in got], tolerance=tolerance,
-                          fps=meta.fps if meta else None)
+        track = track_of(got, tolerance=tolerance, fps=meta.fps if meta else None)
         return VideoReading(str(path), meta, got, track, error)
 
     def top_k(self, images, k: int = 3) -> np.ndarray:

@@ -95,16 +95,6 @@ def centernet_loss(pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
     return -(pos_loss + neg_loss) / npos + size_loss / npos
 
 
-HOLD_OUT = 5  # photos whose path hashes to 0 mod this are never trained on: the held-out fifth of real boxes
-
-
-def held_out(path: str) -> bool:
-    """Whether a real photo is in the held-out fifth (a stable hash of its file name, not Python's salted one)."""
-    import zlib
-
-    return zlib.crc32(Path(path).name.encode()) % HOLD_OUT == 0
-
-
 class RealBoxScenes(Dataset):
     """Real photos with hand-drawn clock boxes (``unlabelled-real/boxes.csv``), as the locator sees them: a
     random square window (0.6-1 of the short side, so clocks appear at several sizes; the whole photo
@@ -140,7 +130,7 @@ class RealBoxScenes(Dataset):
 
 def real_box_items(source: str, hold_out: bool = False) -> list[tuple[str, np.ndarray]]:
     """The training (or, with ``hold_out``, the held-out) photos of a boxes CSV, with their boxes."""
-    from ..evaluate_locate import read_boxes
+    from ..evaluate_locate import held_out, read_boxes
 
     return [(p, b) for p, b in read_boxes(source).items() if held_out(p) == hold_out]
 
