@@ -260,10 +260,10 @@ def test_the_score_threshold_is_chosen_for_the_best_f1_on_scenes_of_their_own_se
 
 
 @needs_locator
-def test_a_small_clock_beside_a_big_one_is_found_by_the_small_clock_locator():
-    """A clock 80 px across in a 1024 x 768 photo (a tenth of its height): the main locator, trained on
-    clocks of 3-85% of the image, does not see it; the bundled small-clock locator adds it after the big
-    clock's box, and both are read."""
+def test_a_small_clock_beside_a_big_one_is_found_by_the_pair():
+    """A clock 80 px across in a 1024 x 768 photo (a tenth of its height) beside a big one: the pair of
+    locators finds both, the big one first, and both are read. (The main locator bundled before 2026-12-01
+    missed the small one and the small-clock locator added it; the one trained with real boxes finds it itself.)"""
     from clockreader.runtime.reader import load_reader
 
     photo = Image.new("RGB", (1024, 768), (120, 125, 118))
@@ -273,8 +273,6 @@ def test_a_small_clock_beside_a_big_one_is_found_by_the_small_clock_locator():
     photo.paste(small.image, (760, 120))
     truth = np.array([[90, 210, 370, 490], [765, 125, 845, 205]], float)  # the dials
 
-    alone = ClockLocator(DEFAULT_LOCATOR, small=None).locate(photo)
-    assert (box_iou(np.array([d.box for d in alone]), truth)[:, 1] < 0.3).all()
     found = ClockLocator().locate(photo)
     ious = box_iou(np.array([d.box for d in found]), truth)
     assert len(found) == 2 and ious[0, 0] >= 0.7 and ious[1, 1] >= 0.5, ious
