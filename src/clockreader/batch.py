@@ -255,8 +255,9 @@ def run_batch(sources: list[str], out: str | Path, model: str | None = None, loc
     if out.exists() and not out.is_dir():
         raise UsageError(f"--out {out} is a file, not a folder")
     inputs = list_inputs(sources)
-    if not inputs:
-        raise UsageError("no images or videos found in the given inputs")
+    if not inputs or all(err is not None for err in inputs.values()):   # nothing that could be read
+        raise UsageError("no images or videos found in the given inputs"
+                         + (f" ({next(iter(inputs.values()))})" if inputs else ""))
     # loaded once here too: a bad --model is one line now, not an error in every actor
     probe = load_reader(model, threads, zoom=zoom)
     options = {"model_sha256": sha256_file(_model_file(probe, model)), "locate": locate, "zoom": zoom,
