@@ -40,6 +40,7 @@ from .session import bundled, open_model
 DEFAULT_LOCATOR = bundled("clockreader-locator.onnx")
 SMALL_LOCATOR = bundled("clockreader-locator-small.onnx")
 MERGE_IOU = 0.4        # boxes from different views overlapping more than this are one clock
+INSIDE = 0.8           # a box with this share of its area inside a box twice its side is part of that clock
 SMALL_SIDE = 0.15      # the small-clock locator adds boxes whose long side is under this share of the photo's short side
 SMALL_OVERLAP = 0.3    # ... and that share less than this of their area with any box of the main locator
 ZOOM_TILE = 0.55       # the zoomed search reads square windows of this share of the photo's short side ...
@@ -210,7 +211,21 @@ def _merge(found: list[tuple[np.ndarray, float]], width: int, height: int, max_b
         if kept and box_iou(b, np.array([k[0] for k in kept])).max() > MERGE_IOU:
             continue
         kept.append((b, score))
+    kept = _outer(kept)
     return [Detection(tuple(float(v) for v in b), score) for b, score in kept[:max_boxes]]
+
+
+def _outer(kept: list[tuple[np.ndarray, float]]) -> list[tuple[np.ndarray, float]]:
+    """Drop a box that lies within a box at least twice its side (``INSIDE`` of its area): a numeral, a
+    sub-dial or the cap of the clock around it, not another clock to read (the main locator trained with real
+    watch boxes scores such boxes; one ranked first would make a dial's numeral the photo's clock)."""
+    if len(kept) < 2:
+        return kept
+    boxes = np.array([b for b, _ in kept])
+    side = np.maximum(boxes[:, 2] - boxes[:, 0], boxes[:, 3] - boxes[:, 1])
+    inside = box_iou(boxes, boxes, of_smaller=True)
+    return [k for i, k in enumerate(kept)
+            if not any(inside[i, j] >= INSIDE and side[j] >= 2 * side[i] for j in range(len(kept)) if j != i)]
 
 
 def _new_small(dets: list[Detection], found: list[Detection], im) -> list[Detection]:

@@ -280,11 +280,16 @@ class ClockReader:
                 if isinstance(plan, ClockReaderError):
                     yield plan
                 else:
-                    boxes, found = plan
-                    readings = self.readings_from_logits(np.stack(logits.pop(emitted)), boxes=boxes)
+                    boxes, found, whole = plan
+                    out = np.stack(logits.pop(emitted))
+                    readings = self.readings_from_logits(out[:-1] if whole else out, boxes=boxes)
                     if not found:   # the locators see no clock: the whole photo read, but not vouched for
                         readings[0].clock_found = not readings[0].unsure  # a sure reading is a clock they missed
                         readings[0].unsure = True
+                    if whole:       # auto: the whole photo was read too; a crop must not lose a surer reading
+                        photo = self.readings_from_logits(out[-1:])[0]
+                        if photo.confidence > readings[0].confidence:
+                            readings = [photo, *readings]
                     yield readings
                 emitted += 1
 
@@ -292,8 +297,8 @@ class ClockReader:
             try:
                 if isinstance(src, ClockReaderError):   # an input already known to be bad keeps its place
                     raise src
-                crops, boxes, found = self._plan(src, locate)
-                plans[i] = (boxes, found)
+                crops, boxes, found, whole = self._plan(src, locate)
+                plans[i] = (boxes, found, whole)
                 views.extend((i, c) for c in crops)
             except ClockReaderError as e:
                 plans[i] = e
@@ -305,21 +310,25 @@ class ClockReader:
         yield from ready(done)
 
     def _plan(self, image: ImageInput, locate: str):
-        """(views to read, their boxes in the input's pixels, whether a clock was found) for one photo."""
+        """(views to read, their boxes in the input's pixels, whether a clock was found, whether the last view is
+        the whole photo, read beside the crops under ``auto``) for one photo."""
         im = load_image(image, draft_size=1024 if locate != "never" else self.spec.input_size * 2)
         if locate == "never" or self.locator is None:
-            return [im], None, True
+            return [im], None, True, False
         dets = self.locator.locate(im)
         if not dets:
-            return [im], None, False
+            return [im], None, False, False
         boxes = [d.box for d in dets]      # in the input's own pixels, also when a JPEG was decoded in draft
         sx, sy = draft_scale(im)
         here = [np.divide(b, [sx, sy, sx, sy]) for b in boxes]   # ... and in the decoded image's
         if locate == "auto" and _fills_frame(here[0], im):
-            return [im], boxes[:1], True
+            return [im], boxes[:1], True, False
         from .locator import crop_with_margin
 
-        return [crop_with_margin(im, b) for b in here], boxes, True
+        crops = [crop_with_margin(im, b) for b in here]
+        if locate == "auto":   # and the whole photo, read as a last view: the crop may cut the dial or be a part of it
+            return crops + [im], boxes, True, True
+        return crops, boxes, True, False
 
     def read_rows(self, source: ImageInput, locate: str = "auto", all_clocks: bool = False) -> list[dict]:
         """The JSON/CSV rows of one input (see :func:`rows_for`), never raising for a bad one."""
