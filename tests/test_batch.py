@@ -198,8 +198,9 @@ def test_usage_errors_exit_2(ray_local, archive, tmp_path, capsys):
     (tmp_path / "used").mkdir()
     (tmp_path / "used" / "_batch.json").write_text(json.dumps({"locate": "always"}))
     assert main(["batch", src, "--out", str(tmp_path / "used")]) == 2
-    err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 5 and all(e.startswith("clockreader batch: ") for e in err)
+    lines = capsys.readouterr().err.strip().splitlines()
+    err = [e for e in lines if e.startswith("clockreader batch: ")]   # (a fresh install's libraries may warn once)
+    assert len(err) == 5 and not any("Traceback" in e for e in lines), lines
     assert "other options" in err[-1]
 
 
