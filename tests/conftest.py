@@ -53,3 +53,26 @@ def serve_in_thread(app):
     finally:
         server.should_exit = True
         th.join(timeout=10)
+
+
+def write_clock_video(path, times, fps: int = 10, size: int = 256, seed: int = 3, codec: str = "libx264"):
+    """One rendered clock (seed's dial and camera, upright) at each time (minutes of 12 h), one frame each,
+    encoded with PyAV at ``fps``: a video whose true track is known."""
+    import av
+
+    from clockreader import render_clock
+    from clockreader.time import ClockTime
+
+    first = render_clock(seed=seed, size=size, turned=0, steep=0)
+    with av.open(str(path), "w") as out:
+        stream = out.add_stream(codec, rate=fps)
+        stream.width = stream.height = size
+        stream.pix_fmt = "yuv420p"
+        for k, minute in enumerate(times):
+            im = render_clock(seed=[seed, k], size=size, time=ClockTime.from_index720(int(minute)),
+                              style=first.style, camera=first.camera).image
+            for packet in stream.encode(av.VideoFrame.from_image(im)):
+                out.mux(packet)
+        for packet in stream.encode():
+            out.mux(packet)
+    return path

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from clockreader import render_clock
-from clockreader.time import ClockTime
+from conftest import write_clock_video
 
 N_IMAGES = 24
 FPS = 2
@@ -39,25 +39,6 @@ def ray_local():
     ray.shutdown()
 
 
-def write_video(path, times, size=128, seed=3):
-    """One clock (seed 3's dial and camera) at each time, encoded with PyAV (as tests/test_video.py does)."""
-    import av
-
-    first = render_clock(seed=seed, size=size, turned=0, steep=0)
-    with av.open(str(path), "w") as out:
-        stream = out.add_stream("libx264", rate=FPS)
-        stream.width = stream.height = size
-        stream.pix_fmt = "yuv420p"
-        for k, minute in enumerate(times):
-            im = render_clock(seed=[seed, k], size=size, time=ClockTime.from_index720(int(minute)),
-                              style=first.style, camera=first.camera).image
-            for packet in stream.encode(av.VideoFrame.from_image(im)):
-                out.mux(packet)
-        for packet in stream.encode():
-            out.mux(packet)
-    return path
-
-
 @pytest.fixture(scope="module")
 def archive(tmp_path_factory):
     """A folder ``arch/`` of rendered photos, one file that is not an image (named .jpg) and a 4 s video."""
@@ -67,7 +48,7 @@ def archive(tmp_path_factory):
     for i in range(N_IMAGES):
         render_clock(seed=i, size=256).image.save(arch / ("sub" if i % 3 == 0 else "") / f"clock{i:02d}.jpg")
     (arch / "broken.jpg").write_bytes(b"these bytes are not an image")
-    write_video(arch / "lapse.mp4", [(100 + 7 * k) % 720 for k in range(4 * FPS)])
+    write_clock_video(arch / "lapse.mp4", [(100 + 7 * k) % 720 for k in range(4 * FPS)], fps=FPS, size=128)
     return root
 
 

@@ -12,32 +12,14 @@ from clockreader.errors import InvalidVideoError
 from clockreader.time import ClockTime, circular_diff
 from clockreader.track import fit_track
 from clockreader.video import iter_frames, parse_frames, video_info
+from conftest import write_clock_video
 
 START, RATE, N, FPS = 700, 3, 24, 10   # 11:40, three clock minutes per frame: the track crosses 12:00
 
 
-def write_video(path, times, fps=FPS, size=256, seed=3, codec="libx264"):
-    """Render one clock (seed 3's dial and camera) at each time and encode the frames with PyAV."""
-    import av
-
-    first = render_clock(seed=seed, size=size, turned=0, steep=0)
-    with av.open(str(path), "w") as out:
-        stream = out.add_stream(codec, rate=fps)
-        stream.width = stream.height = size
-        stream.pix_fmt = "yuv420p"
-        for k, minute in enumerate(times):
-            im = render_clock(seed=[seed, k], size=size, time=ClockTime.from_index720(int(minute)),
-                              style=first.style, camera=first.camera).image
-            for packet in stream.encode(av.VideoFrame.from_image(im)):
-                out.mux(packet)
-        for packet in stream.encode():
-            out.mux(packet)
-    return path
-
-
 @pytest.fixture(scope="module")
 def timelapse(tmp_path_factory):
-    return write_video(tmp_path_factory.mktemp("video") / "lapse.mp4", [(START + RATE * k) % 720 for k in range(N)])
+    return write_clock_video(tmp_path_factory.mktemp("video") / "lapse.mp4", [(START + RATE * k) % 720 for k in range(N)])
 
 
 def _cli(*args):
@@ -126,7 +108,7 @@ def test_damaged_and_fake_videos_get_one_error_line(timelapse, tmp_path):
 
 def test_midway_truncation_keeps_the_frames_before_it(tmp_path):
     """A Matroska file cut in the middle: the frames before the cut are read, then one error."""
-    path = write_video(tmp_path / "lapse.mkv", [(START + RATE * k) % 720 for k in range(N)], codec="mpeg4")
+    path = write_clock_video(tmp_path / "lapse.mkv", [(START + RATE * k) % 720 for k in range(N)], codec="mpeg4")
     data = path.read_bytes()
     (tmp_path / "half.mkv").write_bytes(data[: int(len(data) * 0.6)])
     video = load_reader().read_video(tmp_path / "half.mkv", every=None)
