@@ -100,6 +100,17 @@ class SecurityHeaders:
         await self.app(scope, receive, send_with_headers)
 
 
+class _TrackedSend:
+    """An ASGI ``send`` that remembers whether the response has started (after which no error response fits)."""
+
+    def __init__(self, send):
+        self.send, self.started = send, False
+
+    async def __call__(self, message):
+        self.started = self.started or message["type"] == "http.response.start"
+        await self.send(message)
+
+
 class CatchAll:
     """Any exception that escapes the app becomes a JSON 500 (logged with its traceback on the server), sent
     as a complete response, so uvicorn keeps the keep-alive connection instead of dropping it."""
@@ -110,18 +121,12 @@ class CatchAll:
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
-        started = False
-
-        async def tracking_send(message):
-            nonlocal started
-            started = started or message["type"] == "http.response.start"
-            await send(message)
-
+        tracked = _TrackedSend(send)
         try:
-            await self.app(scope, receive, tracking_send)
+            await self.app(scope, receive, tracked)
         except Exception as e:  # noqa: BLE001 - the last line of defence: nothing leaks a trace to the client
             log.exception("clockreader server: unhandled error on %s %s", scope.get("method"), scope.get("path"))
-            if started:
+            if tracked.started:
                 raise
             await _send_json(send, 500, f"internal error ({type(e).__name__}); the server log has the details")
 
@@ -180,17 +185,11 @@ class UploadGuard:
                     raise _BodyError(413, self._too_large())
             return message
 
-        started = False
-
-        async def tracking_send(message):
-            nonlocal started
-            started = started or message["type"] == "http.response.start"
-            await send(message)
-
+        tracked = _TrackedSend(send)
         try:
-            await self.app(scope, limited_receive, tracking_send)
+            await self.app(scope, limited_receive, tracked)
         except _BodyError as e:   # raised where no handler turned it into a response
-            if started:
+            if tracked.started:
                 raise
             await _send_json(send, e.status_code, e.detail, {"connection": "close"})
         finally:
