@@ -4,7 +4,7 @@
 # control: the same fine-tune on renders alone, the same number of images per epoch. Time-lapse videos 2 and 4,
 # coco-clocks and real-clocks are never given to pseudo-label (they are the validation).
 set -euo pipefail
-B=src/clockreader/runtime/weights/clockreader-default.onnx
+B=checkpoints/reader-16/model.safetensors  # the bundled ensemble's first member (stage 16)
 [ -f runs/pseudo1/labels.csv ] || clockreader pseudo-label ../shared/data/timelapse/clock_video_0.mp4 \
   ../shared/data/timelapse/clock_video_3.mp4 ../shared/data/unlabelled-real --out runs/pseudo1
 clockreader train --pretrained $B --size 192 --turned 0.3 --data synthetic --data runs/pseudo1 \

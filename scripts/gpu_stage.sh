@@ -13,9 +13,9 @@
 # .gpu/v8 a copy of runs/v8's model.safetensors and model.json):
 #   python3 -m pip install -q --no-index --no-deps --target /tmp/site .whl/*.whl && export PYTHONPATH=/tmp/site:src
 #   bash scripts/gpu_stage.sh .gpu/v8/model.safetensors $OUT 400 --size 160 --bs 256 --lr 2e-3 --seed 7
-# FROM may also be an exported .onnx (see `clockreader train --pretrained`): stage 13 started from the bundled
-# model itself, so no checkpoint had to be carried (carry [".whl"] only):
-#   bash scripts/gpu_stage.sh src/clockreader/runtime/weights/clockreader-default.onnx $OUT 470 --size 160 --bs 256 --lr 1.5e-3 --turned 0.3 --seed 11
+# The bundled readers' training checkpoints are in the checkout (checkpoints/reader-16/, checkpoints/reader-20/),
+# so a stage from the bundled model carries [".whl"] only:
+#   bash scripts/gpu_stage.sh checkpoints/reader-16/model.safetensors $OUT 470 --size 192 --bs 256 --lr 1e-3 --turned 0.3 --seed 21
 # The dial head (see MODEL_CARD.md, "Rectification") learns slowly on the CPU; its next stage belongs here,
 # from stage 19's checkpoint carried as .gpu/dial192 (join_gpu_stage.py rebuilds the head from the spec):
 #   bash scripts/gpu_stage.sh .gpu/dial192/model.safetensors $OUT 470 --size 192 --bs 256 --lr 1e-3 --turned 0.3 --dial --seed 20

@@ -1,6 +1,7 @@
 """Training: the tiny run learns, the ImageNet weight mapping is right, export round-trips, errors are clear."""
 
 import json
+import pathlib
 import subprocess
 import sys
 
@@ -204,58 +205,34 @@ def test_average_is_the_mean_of_the_runs_and_records_them(tiny_model, tmp_path):
         average_runs([a], tmp_path / "avg3")
 
 
-@pytest.mark.parametrize("which", ["tiny", "bundled"])
-def test_fine_tune_from_an_exported_onnx_model(which, tiny_model, tmp_path):
-    """An exported model (the bundled one too) loads back into torch to be fine-tuned: the export folded
-    each BatchNorm into its conv, and the rebuilt net computes the ONNX model's logits in eval mode, with
-    BatchNorm statistics that are those of the calibration clocks (so training mode starts close)."""
+def test_bundled_readers_training_checkpoints_compute_the_bundled_model(tmp_path):
+    """Each bundled reader's training checkpoint is kept (checkpoints/reader-16, reader-20: float16
+    safetensors with the spec beside them), and the two, run in torch and merged as the ensemble merges them,
+    give the bundled ONNX model's readings. An exported ONNX is refused for fine-tuning, naming them."""
     import onnxruntime as ort
 
-    from clockreader.spec import ModelSpec
-    from clockreader.train.model import calibration_clocks, load_onnx_weights, load_run
+    from clockreader.decode import decode
+    from clockreader.preprocess import prepare
+    from clockreader.render import render_clock
+    from clockreader.runtime.reader import DEFAULT_MODEL, merge_views
+    from clockreader.train.model import load_run
 
-    from clockreader.runtime.reader import DEFAULT_MODEL
-
-    path = tiny_model / "model.onnx" if which == "tiny" else DEFAULT_MODEL
-    spec = ModelSpec.load(path.with_suffix(".json")) if which == "bundled" else ModelSpec.load(tiny_model / "model.json")
-    size = spec.input_size
-    calib = calibration_clocks(size, n=8)
-    net = ClockNet(spec.arch, head=spec.head, size=size)
-    conv = next(m for m in net.modules() if isinstance(m, torch.nn.Conv2d))
-    init_norms = conv.weight.detach().flatten(1).norm(dim=1).clone()
-    load_onnx_weights(net, path, calib)
-    # each channel keeps the norm of a fresh one (Adam's steps stay small relative to the weights)
-    assert torch.allclose(conv.weight.flatten(1).norm(dim=1), init_norms, rtol=1e-4)
-    x = calibration_clocks(size, n=4, seed=5).numpy()
+    root = pathlib.Path(__file__).resolve().parents[1] / "checkpoints"
+    nets = [load_run(root / name / "model.safetensors") for name in ("reader-16", "reader-20")]
+    spec = nets[0][1]
+    assert spec.input_size == 192 and all(s.arch == "tf_efficientnet_lite0" for _, s in nets)
+    assert "--seed 16" in nets[0][1].training["command"] and "--seed 20" in nets[1][1].training["command"]
+    x = np.stack([prepare(render_clock(seed=s, size=192).image, spec) for s in range(6)])
     with torch.no_grad():
-        ref = net.eval()(torch.from_numpy(x)).numpy()
-    import onnx
+        mine = merge_views(np.stack([m.eval()(torch.from_numpy(x)).numpy() for m, _ in nets]))
+    got = ort.InferenceSession(str(DEFAULT_MODEL), providers=["CPUExecutionProvider"]).run(None, {"image": x})[0]
+    assert np.abs(mine - got).max() < 0.1
+    assert (decode(mine)[0] == decode(got)[0]).all()
 
-    from clockreader.train.ensemble import is_ensemble, member_model
-
-    proto = onnx.load(str(path))
-    if is_ensemble(proto):  # (the bundled model is one): its first member is what loads
-        proto = member_model(proto, 0)
-    got = ort.InferenceSession(proto.SerializeToString()).run(None, {"image": x})[0][:, :780]
-    assert np.abs(ref - got).max() < 1e-3
-    bn = next(m for m in net.modules() if isinstance(m, torch.nn.BatchNorm2d))
-    assert float(bn.running_var.mean()) != pytest.approx(1.0, abs=1e-2)  # measured, not left at the identity
-    if which == "bundled":  # `clockreader average` and `--pretrained` take it by path, with its spec beside it
-        model, loaded = load_run(path)
-        assert loaded.arch == spec.arch and isinstance(model, ClockNet)
-
-
-def test_onnx_that_does_not_fit_is_refused(tiny_model, tmp_path):
-    from clockreader.train.model import calibration_clocks, load_onnx_weights
-
-    with pytest.raises(ModelError, match="convolutions for"):
-        load_onnx_weights(ClockNet("tf_efficientnet_lite0", size=64), tiny_model / "model.onnx", calibration_clocks(64, n=2))
-    bad = tmp_path / "bad.onnx"
-    bad.write_bytes(b"not onnx at all")
-    with pytest.raises(ModelError, match="bad.onnx: unreadable ONNX model"):
-        load_onnx_weights(ClockNet("resnet10t", size=64), bad, calibration_clocks(64, n=2))
-    with pytest.raises(ModelError, match="ONNX model not found"):
-        create_clock_model("resnet10t", str(tmp_path / "missing.onnx"), size=64)
+    with pytest.raises(ModelError, match="cannot be fine-tuned .* checkpoints/reader-16/"):
+        create_clock_model("tf_efficientnet_lite0", str(DEFAULT_MODEL), size=192)
+    with pytest.raises(ModelError, match="model.onnx: an exported ONNX model cannot be fine-tuned"):
+        load_run(tmp_path / "model.onnx")
 
 
 def test_dial_model_warm_starts_exports_and_reads(tiny_model, tmp_path):
@@ -306,7 +283,7 @@ def _perturbed_copy(tiny_model, folder, seed=3):
 def test_ensemble_averages_its_members_readings_in_one_onnx_file(tiny_model, tmp_path):
     """`clockreader ensemble`: one ONNX file whose output is the mean of its members' per-head
     log-probabilities, weights stored as float16 (about half the members' size), both members' records in
-    its spec, read by the runtime like any model; its first member loads back into torch to fine-tune;
+    its spec, read by the runtime like any model;
     mismatched inputs, a locator, too few models and an existing output are refused with the reason."""
     import onnxruntime as ort
 
@@ -316,7 +293,6 @@ def test_ensemble_averages_its_members_readings_in_one_onnx_file(tiny_model, tmp
     from clockreader.runtime.reader import merge_views
     from clockreader.spec import ModelSpec
     from clockreader.train.ensemble import ensemble_models
-    from clockreader.train.model import calibration_clocks, load_onnx_weights
 
     a, b = tiny_model / "model.onnx", _perturbed_copy(tiny_model, tmp_path / "b")
     out = tmp_path / "ens"
@@ -335,12 +311,6 @@ def test_ensemble_averages_its_members_readings_in_one_onnx_file(tiny_model, tmp
     reading = load_reader(out, locator=None).read(render_clock(seed=1, size=96).image)
     assert 1 <= reading.hour <= 12 and 0 <= reading.minute < 60
 
-    net = ClockNet("resnet10t", head="pool", size=64)
-    load_onnx_weights(net, out / "model.onnx", calibration_clocks(64, n=8))
-    with torch.no_grad():
-        mine = net.eval()(torch.from_numpy(x)).numpy()
-    assert np.abs(mine - run(a)).max() < 0.05  # the first member (its weights rounded to float16)
-
     assert main(["ensemble", str(a), str(b), "--out", str(out)]) == 1  # nothing is overwritten
     with pytest.raises(ValueError, match="two or more"):
         ensemble_models([a], tmp_path / "one")
@@ -356,13 +326,12 @@ def test_ensemble_averages_its_members_readings_in_one_onnx_file(tiny_model, tmp
 
 def test_ensemble_can_store_its_weights_as_int8(tiny_model, tmp_path):
     """`clockreader ensemble --store int8`: per-channel int8 weights, a quarter of float32 (so three
-    readers of the bundled size fit the 20 MB limit), read by ONNX Runtime close to the float32 ensemble
-    and loaded back into torch; an unknown storage type is refused."""
+    readers of the bundled size fit the 20 MB limit), read by ONNX Runtime close to the float32 ensemble;
+    an unknown storage type is refused."""
     import onnxruntime as ort
 
     from clockreader.cli import main
     from clockreader.train.ensemble import store_compact
-    from clockreader.train.model import calibration_clocks, load_onnx_weights
 
     a, b = tiny_model / "model.onnx", _perturbed_copy(tiny_model, tmp_path / "b")
     assert main(["ensemble", str(a), str(b), "--out", str(tmp_path / "f32"), "--store", "float32"]) == 0
@@ -375,12 +344,6 @@ def test_ensemble_can_store_its_weights_as_int8(tiny_model, tmp_path):
     want, got = run(f32), run(i8)
     assert np.abs(got - want).max() < 0.1 * np.abs(want).max()
     assert (got[:, :720].argmax(1) == want[:, :720].argmax(1)).all()
-
-    net = ClockNet("resnet10t", head="pool", size=64)
-    load_onnx_weights(net, i8, calibration_clocks(64, n=8))
-    with torch.no_grad():
-        mine = net.eval()(torch.from_numpy(x)).numpy()
-    assert np.abs(mine - run(a)).max() < 0.1 * np.abs(run(a)).max()  # the first member, from int8 weights
 
     import onnx
     with pytest.raises(ValueError, match="float16, int8, not int4"):

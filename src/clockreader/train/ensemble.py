@@ -178,7 +178,7 @@ def check_ensemble(path: Path, members: list[Path], size: int, n: int = 4, seed:
 
 def member_model(model, k: int = 0):
     """Member ``k`` of an ensemble (a loaded ONNX model) as a standalone ONNX model (its names keep their
-    prefix), e.g. to fine-tune it (:func:`clockreader.train.model.load_onnx_weights` takes the first member)."""
+    prefix), e.g. to check it against the ensemble."""
     import onnx
     from onnx.utils import Extractor
 

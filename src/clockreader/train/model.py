@@ -13,14 +13,13 @@ import logging
 import threading
 from pathlib import Path
 
-import numpy as np
 import timm
 import torch
 from torch import nn
 
 from ..decode import DIAL_OUTPUTS, NUM_OUTPUTS
-from ..geometry import QUARTERS
 from ..errors import ModelError
+from ..geometry import QUARTERS
 from ..runtime.reader import ClockReader
 from ..spec import ModelSpec
 
@@ -150,139 +149,18 @@ def load_state_file(path: str | Path) -> dict:
     return sd
 
 
-def _conv_bn_pairs(model: nn.Module) -> list[tuple[str, nn.Conv2d, nn.BatchNorm2d | None]]:
-    """Each Conv2d in module order with the BatchNorm2d that follows it (None where the next conv or the
-    end comes first). timm's EfficientNets register modules in the order they run."""
-    mods = list(model.named_modules())
-    pairs = []
-    for i, (name, mod) in enumerate(mods):
-        if isinstance(mod, nn.Conv2d):
-            bn = None
-            for _, nxt in mods[i + 1:]:
-                if isinstance(nxt, nn.Conv2d):
-                    break
-                if isinstance(nxt, nn.BatchNorm2d):
-                    bn = nxt
-                    break
-            pairs.append((name, mod, bn))
-    return pairs
-
-
-def load_onnx_weights(model: ClockNet, path: str | Path, calibration: torch.Tensor) -> ClockNet:
-    """Load an exported clockreader ONNX model (e.g. the bundled one) into ``model`` to fine-tune it.
-
-    The export folds every BatchNorm into the conv before it (W' = W*g/s, b' = beta - g*m/s), so the
-    original split cannot be recovered. We load k*W' into the conv (k per output channel, bringing it to
-    the norm of a freshly initialised channel) and rebuild each BatchNorm so that it is exact in eval mode
-    and right in train mode too: its running statistics are the mean m and variance v of the conv's output
-    measured on ``calibration`` (a normalised batch of clocks, N x 3 x S x S), with weight sqrt(v + eps)/k
-    and bias m/k + b'. Then BN(kW'x) = W'x + b' in eval, and in training the batch statistics start where
-    the running ones are. No pickle is read: ONNX is protobuf.
-    """
-    import onnx
-
-    from .ensemble import is_ensemble, member_model, member_prefix
-
-    path = Path(path)
-    try:
-        proto = onnx.load(str(path))
-    except Exception as e:  # noqa: BLE001 - protobuf decoding errors come in many types
-        raise ModelError(f"{path}: unreadable ONNX model ({type(e).__name__})") from None
-    pre = ""
-    if is_ensemble(proto):  # `clockreader ensemble` (the bundled model): fine-tune its first member
-        proto, pre = member_model(proto, 0), member_prefix(0)
-        log.info("%s is an ensemble: loading its first member", path)
-    graph = proto.graph
-    inits = _weight_arrays(graph)
-    if any(n.name.startswith(pre + "/dial_head/") for n in graph.node):
-        raise ModelError(f"{path}: a model with a dial head fine-tunes from its model.safetensors, not its ONNX")
-    nodes = [n for n in graph.node if n.op_type == "Conv"]
-    pairs = _conv_bn_pairs(model.backbone)
-    if len(nodes) != len(pairs):
-        raise ModelError(f"{path}: {len(nodes)} convolutions for {len(pairs)} in {model.backbone.__class__.__name__}; is the arch the one it was trained with?")
-    folded = []
-    for node, (name, conv, bn) in zip(nodes, pairs):
-        init_norm = conv.weight.detach().flatten(1).norm(dim=1)  # timm's initialisation, before loading
-        w = torch.from_numpy(inits[node.input[1]])
-        b = torch.from_numpy(inits[node.input[2]]) if len(node.input) > 2 else None
-        seg, last = node.name.rsplit("/", 2)[-2], name.rsplit(".", 1)[-1]  # "/backbone/.../conv_dw/Conv"
-        if tuple(w.shape) != tuple(conv.weight.shape) or not (seg == last or seg.endswith("." + last)):
-            raise ModelError(f"{path}: convolution {node.name} {tuple(w.shape)} does not fit {name} {tuple(conv.weight.shape)}")
-        with torch.no_grad():
-            conv.weight.copy_(w)
-            if bn is None:
-                if conv.bias is not None and b is not None:
-                    conv.bias.copy_(b)
-                continue
-            # BatchNorm makes the conv's scale irrelevant to the output but not to Adam, whose steps are
-            # about lr whatever the weight's size: a channel folded down to a small W' would take huge relative
-            # steps. Each output channel is brought back to the norm of a freshly initialised one (k below):
-            # measured on the bundled model, 30 AdamW steps of 64 clocks at lr 3e-4 cost 2.3 points of accuracy
-            # (on 256 clocks) with it, 8.2 without.
-            k = init_norm / w.flatten(1).norm(dim=1).clamp_min(1e-12)
-            conv.weight.mul_(k.view(-1, *([1] * (w.dim() - 1))))
-            bias = b if b is not None else torch.zeros(w.shape[0])
-            bn.running_mean.zero_(), bn.running_var.fill_(1.0 - bn.eps), bn.bias.copy_(bias)
-            bn.weight.copy_(1.0 / k)  # BN(kW'x) = W'x + b' until measured
-        folded.append((conv, bn, bias, k))
-    head = {key: torch.from_numpy(inits[pre + key]) for key in ("head.weight", "head.bias") if pre + key in inits}
-    if len(head) != 2 or not isinstance(model.head, nn.Linear) or head["head.weight"].shape != model.head.weight.shape:
-        raise ModelError(f"{path}: no pooled head (head.weight, head.bias) of shape {tuple(model.head.weight.shape)}; only --head pool models load from ONNX")
-    model.head.load_state_dict({k.split(".", 1)[1]: v for k, v in head.items()})
-    # now eval mode computes the exported function; measure each conv's output statistics on clocks
-    stats: dict[nn.Conv2d, list[torch.Tensor]] = {}
-
-    def record(conv, _inp, out):
-        stats[conv] = [out.mean((0, 2, 3)), out.var((0, 2, 3), unbiased=False)]
-
-    hooks = [conv.register_forward_hook(record) for conv, _, _, _ in folded]
-    model.eval()
-    with torch.no_grad():
-        model(calibration)
-    for h in hooks:
-        h.remove()
-    with torch.no_grad():
-        for conv, bn, bias, k in folded:  # the conv now gives z = k W'x, with mean and variance measured
-            mean, var = stats[conv]
-            bn.running_mean.copy_(mean), bn.running_var.copy_(var)
-            bn.weight.copy_((var + bn.eps).sqrt() / k), bn.bias.copy_(mean / k + bias)
-    model.train()
-    log.info("loaded %s: %d folded conv/BatchNorm pairs rebuilt on %d clocks", path, len(folded), len(calibration))
-    return model
-
-
-def _weight_arrays(graph) -> dict[str, np.ndarray]:
-    """float32 copies of the graph's initializers by name, and of the weights that the graph computes from them
-    with a Cast or a Mul (float16 or int8 weights and their scales, as :func:`clockreader.train.ensemble.store_compact`
-    writes them) under the name the graph gives them."""
-    from onnx import numpy_helper
-
-    arrays = {t.name: numpy_helper.to_array(t).astype(np.float32) for t in graph.initializer}
-    for n in graph.node:
-        if n.op_type == "Cast" and n.input[0] in arrays:
-            arrays[n.output[0]] = arrays[n.input[0]]
-        elif n.op_type == "Mul" and all(i in arrays for i in n.input):
-            arrays[n.output[0]] = arrays[n.input[0]] * arrays[n.input[1]]
-    return arrays
-
-
-def calibration_clocks(size: int, n: int = 96, seed: int = 12_345) -> torch.Tensor:
-    """A normalised batch of rendered clocks (for :func:`load_onnx_weights`)."""
-    from ..preprocess import normalize
-    from ..spec import IMAGENET_MEAN, IMAGENET_STD
-    from .data import SyntheticClocks
-
-    ds = SyntheticClocks(n, size, seed=seed)
-    x = np.stack([ds[i][0].numpy() for i in range(n)])
-    return torch.from_numpy(normalize(x, IMAGENET_MEAN, IMAGENET_STD))
+ONNX_REFUSED = ("{path}: an exported ONNX model cannot be fine-tuned (its BatchNorms are folded away); pass its "
+                "training checkpoint, model.safetensors with model.json beside it (the bundled readers': "
+                "checkpoints/reader-16/ and checkpoints/reader-20/)")
 
 
 def create_clock_model(arch: str = "tf_efficientnet_lite0", pretrained: str | None = LITE0, drop_rate: float = 0.2,
                        head: str = "pool", size: int = 128, dial: bool = False) -> ClockNet:
     """Build a :class:`ClockNet`. ``pretrained``: None (random init), ``lite0-imagenet``, ``hub`` or a path.
 
-    A path may hold a whole ClockNet (``backbone.*``/``head.*`` keys), a timm backbone checkpoint, or an
-    exported clockreader ``.onnx`` model such as the bundled one (see :func:`load_onnx_weights`).
+    A path may hold a whole ClockNet (``backbone.*``/``head.*`` keys) or a timm backbone checkpoint. An exported
+    ``.onnx`` is refused: its BatchNorms are folded into the convolutions, so fine-tuning starts from the training
+    checkpoint, which is kept for every bundled model (``checkpoints/``).
     """
     model = ClockNet(arch, drop_rate, head, size, dial)
     if pretrained is None or pretrained == "none":
@@ -303,9 +181,7 @@ def create_clock_model(arch: str = "tf_efficientnet_lite0", pretrained: str | No
         model.backbone.load_state_dict(hub.state_dict())
         return model
     if Path(pretrained).suffix == ".onnx":
-        if not Path(pretrained).is_file():
-            raise ModelError(f"{pretrained}: ONNX model not found")
-        return load_onnx_weights(model, pretrained, calibration_clocks(size))
+        raise ModelError(ONNX_REFUSED.format(path=pretrained))
     sd = load_state_file(pretrained)
     if any(k.startswith("backbone.") for k in sd):
         own = model.state_dict()  # a ClockNet checkpoint: take the tensors that fit (another head may not)
@@ -320,13 +196,11 @@ def create_clock_model(arch: str = "tf_efficientnet_lite0", pretrained: str | No
 
 
 def load_run(path: str | Path) -> tuple[ClockNet, ModelSpec]:
-    """A trained run's network (``model.safetensors``, or an exported ``.onnx``) built from the spec beside
-    it (``model.json``)."""
+    """A trained run's network (``model.safetensors``) built from the spec beside it (``model.json``)."""
     path = Path(path)
+    if path.suffix == ".onnx":
+        raise ModelError(ONNX_REFUSED.format(path=path))
     spec = ModelSpec.load(path.with_suffix(".json"))
-    if path.suffix == ".onnx":  # an exported model, the bundled one say: BatchNorms rebuilt (load_onnx_weights)
-        return create_clock_model(spec.arch, str(path), head=spec.head, size=spec.input_size,
-                                  dial=spec.num_outputs > NUM_OUTPUTS), spec
     model = ClockNet(spec.arch, head=spec.head, size=spec.input_size, dial=spec.num_outputs > NUM_OUTPUTS)
     model.load_state_dict(load_state_file(path))
     return model, spec
