@@ -115,42 +115,31 @@ def run_test(source: str, model: str | Path | None = None, tolerance: int = 1, b
         raise ValueError(f"The 'locate' parameter must be auto, always or never. Got {locate!r} instead.")
     from tqdm.auto import tqdm
 
-    from .decode import decode, top_k_indices
-
     reader = load_predictor(model, threads, tta, zoom)
     items = load_test_set(source)
-    records: list[dict] = []
-    logits_all, ok_items = [], []
-    batch, batch_items = [], []
 
-    def flush():
-        if batch:
-            logits_all.append(reader.image_logits(batch))
-            ok_items.extend(batch_items)
-            batch.clear(); batch_items.clear()
+    def sources():  # what ``read`` would be given: the photo, or under --crop box the protocol's view of it
+        for it in items:
+            try:
+                yield protocol_crop(it) if crop == "box" else it.load()
+            except ClockReaderError as e:
+                yield e
 
-    failed = []
-    for it in tqdm(items, desc="reading", unit="img", disable=not progress):
-        try:
-            if crop == "box":
-                image = protocol_crop(it)
-            elif locate == "never":
-                image = reader.load(it.load())
-            else:
-                image = reader.main_crop(it.load(), locate)[0]
-            batch.append(image)
-            batch_items.append(it)
-        except ClockReaderError as e:
-            failed.append({"path": it.name, "true": str(it.time), "error": str(e), **it.extra})
-        if len(batch) >= batch_size:
-            flush()
-    flush()
+    failed, ok_items, readings = [], [], []
+    results = reader.read_many(sources(), locate="never" if crop == "box" else locate, batch_size=batch_size)
+    for it, res in zip(tqdm(items, desc="reading", unit="img", disable=not progress), results):
+        if isinstance(res, ClockReaderError):
+            failed.append({"path": it.name, "true": str(it.time), "error": str(res), **it.extra})
+        else:  # the photo's main clock, as ``clockreader read`` prints it
+            ok_items.append(it)
+            readings.append(res[0])
     if not ok_items:
         raise DatasetError(f"{source}: no image could be read")
-    logits = np.concatenate(logits_all)
-    best, conf, _ = decode(logits, top_k=4)
-    top3 = top_k_indices(logits, 3)
-    unsure = conf < reader.unsure_threshold
+    best = np.array([r.time.index720 for r in readings])
+    conf = np.array([r.confidence for r in readings])
+    unsure = np.array([r.unsure for r in readings])
+    # the reader's three best distinct readings (its alternatives lie 3 minutes or more apart)
+    top3 = np.array([[r.time.index720, *(ClockTime.parse(t).index720 for t, _ in r.alternatives[:2])] for r in readings])
     y_true = np.array([it.time.index720 for it in ok_items])
     kinds = [it.extra.get("kind", it.extra.get("split", "all")) for it in ok_items]
     figures = evaluate(y_true, best, top3=top3, confidence=conf, unsure=unsure,
@@ -162,6 +151,7 @@ def run_test(source: str, model: str | Path | None = None, tolerance: int = 1, b
     figures["crop"] = crop
     figures["tta"] = bool(tta)
     err = abs_error(y_true, best)
+    records: list[dict] = []
     for i, it in enumerate(ok_items):
         got = ClockTime.from_index720(int(best[i]))
         records.append({"path": it.name, "true": str(it.time), "read": str(got), "error_minutes": int(err[i]),

@@ -20,11 +20,10 @@ from pathlib import Path
 
 import numpy as np
 
-from ..decode import decode, split_outputs, top_k_indices
+from ..decode import decode, split_outputs
 from ..errors import ClockReaderError, ModelError
 from ..images import ImageInput, describe, draft_scale, load_image
 from ..preprocess import prepare
-
 from ..time import ClockTime
 from .session import bundled, open_model
 
@@ -221,24 +220,6 @@ class ClockReader:
             self._locator = ClockLocator(src, self.threads, zoom=self.zoom)
         return self._locator
 
-    def main_crop(self, image: ImageInput, locate: str = "auto"):
-        """The part of a photo that holds its main clock: the locator's best box with a margin (``always``,
-        or ``auto`` when that box covers less than half the photo), else the whole photo. For one-clock
-        sets such as ``clockreader test --locate``. Returns (PIL image, box in that image's pixels, or None)."""
-        im = load_image(image, draft_size=1024)
-        if locate == "never" or self.locator is None:
-            return im, None
-        dets = self.locator.locate(im)
-        if not dets:
-            return im, None
-        sx, sy = draft_scale(im)
-        b = tuple(np.divide(dets[0].box, [sx, sy, sx, sy]))
-        if locate == "auto":
-            return auto_view(im, b), b
-        from .locator import crop_with_margin
-
-        return crop_with_margin(im, b), b
-
     def read_all(self, image: ImageInput, locate: str = "auto") -> list[Reading]:
         """Every clock in a photo: find them with the locator, crop each with a margin, read each.
 
@@ -335,21 +316,32 @@ class ClockReader:
         return rows_for(next(self.read_many([source], locate=locate)), all_clocks)
 
     def iter_video(self, path: str | Path, every: float | None = 1.0, frames: slice | None = None,
-                   locate: str = "auto", info: list | None = None):
-        """Yield a :class:`clockreader.video.FrameReading` for each chosen frame of a video, as it is decoded:
-        the frame's best clock, read as :meth:`read_all` reads a photo (``locate``). ``every`` (seconds of
-        video) and ``frames`` (a slice of frame indices) choose the frames, as in
-        :func:`clockreader.video.iter_frames`; a damaged file raises :class:`InvalidVideoError` after its
-        last good frame."""
+                   locate: str = "auto", info: list | None = None, batch_size: int = READ_BATCH):
+        """Yield a :class:`clockreader.video.FrameReading` for each chosen frame of a video, in order: the
+        frame's best clock, read as :meth:`read_all` reads a photo (``locate``), through :meth:`read_many`, so
+        frames share model calls of up to ``batch_size`` images. ``every`` (seconds of video) and ``frames`` (a
+        slice of frame indices) choose the frames, as in :func:`clockreader.video.iter_frames`; a damaged file
+        raises :class:`InvalidVideoError` after its last good frame's reading."""
         from ..errors import InvalidVideoError
         from ..video import FrameReading, iter_frames
 
-        for index, t, image in iter_frames(path, every=every, frames=frames, info=info):
+        where: list = []   # (index, t) of each frame given to read_many, or None for the file's error
+
+        def images():
             try:
-                reading = self.read_all(image, locate=locate)[0]
-            except ClockReaderError as e:   # a frame no photo reader takes (a 320x12 strip, say): the video's error
-                raise InvalidVideoError(f"{path}: frame {index}: {str(e).split(': ', 1)[-1]}") from None
-            yield FrameReading(index, t, reading)
+                for index, t, image in iter_frames(path, every=every, frames=frames, info=info):
+                    where.append((index, t))
+                    yield image
+            except InvalidVideoError as e:   # after the frames before it are read
+                where.append(None)
+                yield e
+
+        for res, at in zip(self.read_many(images(), locate=locate, batch_size=batch_size), _popleft(where)):
+            if at is None:
+                raise res
+            if isinstance(res, ClockReaderError):   # a frame no photo reader takes (a 320x12 strip, say)
+                raise InvalidVideoError(f"{path}: frame {at[0]}: {str(res).split(': ', 1)[-1]}") from None
+            yield FrameReading(at[0], at[1], res[0])
 
     def read_video(self, path: str | Path, every: float | None = 1.0, frames: slice | None = None,
                    locate: str = "auto", tolerance: float = 3.0):
@@ -374,9 +366,10 @@ class ClockReader:
         track = track_of(got, tolerance=tolerance, fps=meta.fps if meta else None)
         return VideoReading(str(path), meta, got, track, error)
 
-    def top_k(self, images, k: int = 3) -> np.ndarray:
-        """(N, k) best minute-of-12h readings for already loaded images (for evaluation)."""
-        return top_k_indices(self.image_logits(list(images)), k)
+def _popleft(items: list):
+    """Yield a growing list's items from the front (each is there before its result is asked for)."""
+    while True:
+        yield items.pop(0)
 
 
 _DEFAULT: dict = {}
