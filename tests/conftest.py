@@ -25,7 +25,8 @@ def real_clocks() -> Path:
 def tiny_model(tmp_path_factory) -> Path:
     """A tiny model trained for a few seconds and exported (model.onnx, model.safetensors, model.json)."""
     pytest.importorskip("torch")
-    from clockreader.train.learner import TrainConfig, train
+    from clockreader.train.config import TrainConfig
+    from clockreader.train.learner import train
 
     out = tmp_path_factory.mktemp("tiny-model")
     train(TrainConfig(arch="resnet10t", pretrained=None, size=64, epochs=1, epoch_size=64, valid_size=32, bs=16,

@@ -194,7 +194,8 @@ def test_a_clock_in_a_film_frame_is_found_once_and_read():
 
 def test_train_locator_tiny_run_exports_a_working_model(tmp_path):
     pytest.importorskip("torch")
-    from clockreader.train.locator import LocatorConfig, train_locator
+    from clockreader.train.config import LocatorConfig
+    from clockreader.train.locator import train_locator
 
     spec = train_locator(LocatorConfig(pretrained=None, size=64, epochs=1, epoch_size=16, valid_size=8, bs=8, workers=0,
                                        out=str(tmp_path), eval_scenes=2))
@@ -204,6 +205,12 @@ def test_train_locator_tiny_run_exports_a_working_model(tmp_path):
     assert loc.spec.score_threshold == spec.score_threshold == spec.metrics["score_threshold"]["threshold"]
     dets = loc.locate(render_clock(seed=2, size=200).image, threshold=0.0)
     assert all(0 <= d.score <= 1 and d.box[0] < d.box[2] for d in dets)
+    # the reader's training loop: a checkpoint with the history after each epoch, the curve, and --resume
+    assert [h["epoch"] for h in spec.metrics["history"]] == [0] and (tmp_path / "training.png").is_file()
+    again = train_locator(LocatorConfig(pretrained=None, size=64, epochs=2, epoch_size=16, valid_size=8, bs=8, workers=0,
+                                        out=str(tmp_path), eval_scenes=2, resume=True))
+    assert [h["epoch"] for h in again.metrics["history"]] == [0, 1]
+    assert again.metrics["history"][0] == spec.metrics["history"][0]  # the epoch before the resume, kept
 
 
 @needs_locator

@@ -34,7 +34,8 @@ def test_lite0_imagenet_weights_pass_the_sanity_check():
 def test_tiny_training_lowers_the_loss():
     from fastai.callback.core import Callback
 
-    from clockreader.train.learner import TrainConfig, create_learner
+    from clockreader.train.config import TrainConfig
+    from clockreader.train.learner import create_learner
 
     class Losses(Callback):
         def before_fit(self):
@@ -47,7 +48,7 @@ def test_tiny_training_lowers_the_loss():
     cfg = TrainConfig(arch="resnet10t", pretrained=None, size=48, epoch_size=16, valid_size=16, bs=16, workers=0,
                       lr=3e-3, out="/tmp/unused")
     learn = create_learner(cfg)
-    learn.remove_cbs(learn.cbs.filter(lambda c: type(c).__name__ in ("SafetensorsCheckpoint", "FreshClocksEachEpoch")))
+    learn.remove_cbs(learn.cbs.filter(lambda c: type(c).__name__ in ("SafetensorsCheckpoint", "FreshDataEachEpoch")))
     rec = Losses()
     # the same 16 clocks every epoch: the net must start to fit them
     learn.fit(12, 3e-3, cbs=[rec])
@@ -120,7 +121,8 @@ def test_cli_errors_are_one_line(tmp_path):
 
 
 def test_lr_find_saves_plot(tmp_path):
-    from clockreader.train.learner import TrainConfig, lr_find
+    from clockreader.train.config import TrainConfig
+    from clockreader.train.learner import lr_find
 
     cfg = TrainConfig(arch="resnet10t", pretrained=None, size=48, epoch_size=64, valid_size=16, bs=8, workers=0,
                       out=str(tmp_path))
@@ -130,7 +132,8 @@ def test_lr_find_saves_plot(tmp_path):
 
 
 def test_resume_continues_from_the_checkpoint(tmp_path):
-    from clockreader.train.learner import TrainConfig, train
+    from clockreader.train.config import TrainConfig
+    from clockreader.train.learner import train
 
     cfg = TrainConfig(arch="resnet10t", pretrained=None, size=48, epochs=1, epoch_size=16, valid_size=16, bs=8,
                       workers=0, out=str(tmp_path))
@@ -149,7 +152,8 @@ def test_resume_continues_from_the_checkpoint(tmp_path):
 
 
 def test_warm_start_records_the_earlier_run(tmp_path):
-    from clockreader.train.learner import TrainConfig, train
+    from clockreader.train.config import TrainConfig
+    from clockreader.train.learner import train
 
     first = TrainConfig(arch="resnet10t", pretrained=None, size=48, epochs=1, epoch_size=16, valid_size=16, bs=8,
                         workers=0, out=str(tmp_path / "a"))
@@ -241,7 +245,8 @@ def test_dial_model_warm_starts_exports_and_reads(tiny_model, tmp_path):
     from clockreader import load_reader
     from clockreader.preprocess import prepare
     from clockreader.render import render_clock
-    from clockreader.train.learner import TrainConfig, train
+    from clockreader.train.config import TrainConfig
+    from clockreader.train.learner import train
 
     out = tmp_path / "dial"
     train(TrainConfig(arch="resnet10t", pretrained=str(tiny_model / "model.safetensors"), size=64, epochs=1,

@@ -43,7 +43,7 @@ def _add_train_args(p: argparse.ArgumentParser) -> None:
 def _train_config(args):
     from dataclasses import replace
 
-    from .train.learner import PRESETS
+    from .train.config import PRESETS
 
     cfg = PRESETS[args.preset]
     over = {k: getattr(args, k) for k in ("arch", "pretrained", "size", "resize", "epochs", "epoch_size", "valid_size",
@@ -174,11 +174,12 @@ def cmd_test(args) -> int:
 def cmd_train_locator(args) -> int:
     from dataclasses import replace
 
-    from .train.locator import LocatorConfig, train_locator
+    from .train.config import PRESETS
+    from .train.locator import train_locator
 
     over = {k: getattr(args, k) for k in ("epochs", "epoch_size", "size", "bs", "lr", "seed", "workers", "device", "out", "real_boxes", "real_repeat")
             if getattr(args, k) is not None}
-    spec = train_locator(replace(LocatorConfig(), **over), command=_command_line(args))
+    spec = train_locator(replace(PRESETS["locator"], **over, resume=args.resume), command=_command_line(args))
     m = spec.metrics["synthetic_scenes"]
     print(f"saved {spec.training['config']['out']}/locator.onnx; synthetic scenes: recall {m['recall']:.3f}, precision {m['precision']:.3f}")
     return 0
@@ -366,6 +367,7 @@ def build_parser() -> argparse.ArgumentParser:
     tl.add_argument("--real-boxes", metavar="CSV", help="real photos' clock boxes to mix into training (e.g. ../shared/data/unlabelled-real/boxes.csv); "
                     "the fifth whose file names hash to 0 is held out for measuring")
     tl.add_argument("--real-repeat", type=int, help="windows of each real photo per epoch (default 2)")
+    tl.add_argument("--resume", action="store_true", help="continue from OUT/checkpoint.safetensors")
     tl.set_defaults(func=cmd_train_locator)
 
     lt = sub.add_parser("locate-test", help="score the locator: synthetic scenes and real clocks pasted into photos")

@@ -1,35 +1,32 @@
-"""Training the clock locator: a timm feature pyramid (strides 8 and 16) + a CenterNet head, on
-synthetic scenes from ``clockreader.render.scenes``; the same fastai loop as the reader."""
+"""Training the clock locator: a timm feature pyramid (strides 8 and 16) + a CenterNet head, on synthetic
+scenes from ``clockreader.render.scenes`` (and windows of real photos with boxed clocks), on the same fastai
+loop as the reader (:mod:`clockreader.train.fit`); its figures are :mod:`clockreader.evaluate_locate`'s."""
 
 from __future__ import annotations
 
 import math
 import sys
-import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
 import timm
 import torch
 import torch.nn.functional as F
-from fastai.callback.core import Callback
 from fastai.data.core import DataLoaders, TfmdDL
 from fastai.data.transforms import Normalize
-from fastai.learner import Learner
-from fastai.optimizer import Adam
-from fastai.torch_core import TensorImage, set_seed
-from torch import nn
+from fastai.torch_core import TensorImage
 from PIL import Image
-from torch.utils.data import Dataset
+from torch import nn
+from torch.utils.data import ConcatDataset, Dataset
 
-from ..runtime.locator import decode_heatmap
 from ..preprocess import to_unit_array
-from ..geometry import box_iou
 from ..render.scenes import render_scene
 from ..spec import IMAGENET_MEAN, IMAGENET_STD, ModelSpec
-from .learner import resolve_device
-from .model import LITE0, LITE0_ARCHS, load_lite0_imagenet
+from .config import LITE0, LocatorConfig
+from .fit import fit, make_learner, plot_history, start_run
+from .model import LITE0_ARCHS, load_lite0_imagenet
+from .objectives import centernet_loss
 
 
 class LocatorNet(nn.Module):
@@ -83,18 +80,6 @@ class SceneDataset(Dataset):
         return TensorImage(torch.from_numpy(to_unit_array(s.image))), torch.from_numpy(scene_target(s.boxes, self.size, self.stride))
 
 
-def centernet_loss(pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
-    """Focal loss on the heatmap (CenterNet's, alpha 2, beta 4) + L1 on log sizes at centres."""
-    p = pred[:, 0].float().clamp(1e-4, 1 - 1e-4)
-    gt, mask = target[:, 0], target[:, 3]
-    pos = (gt >= 0.999).float()
-    npos = pos.sum().clamp(min=1.0)
-    pos_loss = (torch.log(p) * (1 - p) ** 2 * pos).sum()
-    neg_loss = (torch.log(1 - p) * p**2 * (1 - gt) ** 4 * (1 - pos)).sum()
-    size_loss = (F.l1_loss(pred[:, 1:3].float(), target[:, 1:3], reduction="none").sum(1) * mask).sum()
-    return -(pos_loss + neg_loss) / npos + size_loss / npos
-
-
 class RealBoxScenes(Dataset):
     """Real photos with hand-drawn clock boxes (``unlabelled-real/boxes.csv``), as the locator sees them: a
     random square window (0.6-1 of the short side, so clocks appear at several sizes; the whole photo
@@ -135,108 +120,55 @@ def real_box_items(source: str, hold_out: bool = False) -> list[tuple[str, np.nd
     return [(p, b) for p, b in read_boxes(source).items() if held_out(p) == hold_out]
 
 
-class FreshScenesEachEpoch(Callback):
-    """New scenes (and new windows of the real photos) every epoch: the datasets are seeded by epoch."""
-
-    def before_epoch(self):
-        ds = self.dls.train.dataset
-        for d in getattr(ds, "datasets", [ds]):
-            d.epoch = int(self.epoch) + 1
-
-
-@dataclass
-class LocatorConfig:
-    arch: str = "tf_efficientnet_lite0"
-    pretrained: str | None = LITE0
-    size: int = 192            # scenes and model input, pixels
-    stride: int = 8
-    epochs: int = 6
-    epoch_size: int = 4000
-    valid_size: int = 300
-    bs: int = 32
-    lr: float = 2e-3
-    seed: int = 0
-    workers: int = 1
-    device: str = "auto"
-    out: str = "runs/locator"
-    eval_scenes: int = 200     # synthetic test scenes scored after training
-    real_boxes: str | None = None  # a CSV of real photos' clock boxes mixed into training (the held-out fifth never)
-    real_repeat: int = 2       # each real photo this many times an epoch (different windows)
-
-
-def evaluate_locator(predict, n: int = 300, seed: int = 4242, size: int = 192, iou: float = 0.5,
-                     threshold: float = 0.3, stride: int = 8) -> dict:
-    """Recall and precision at IoU >= ``iou`` on ``n`` synthetic scenes; ``predict`` maps a batch to outputs."""
-    tp = fp = fn = 0
-    for i in range(n):
-        s = render_scene(np.random.default_rng([seed, i]), size)
-        x = ((to_unit_array(s.image) - np.array(IMAGENET_MEAN, np.float32)[:, None, None]) / np.array(IMAGENET_STD, np.float32)[:, None, None])[None]
-        dets = decode_heatmap(predict(x.astype(np.float32))[0], stride, threshold)
-        boxes = np.array([b for b, _ in dets]).reshape(-1, 4)
-        matched = set()
-        for b in boxes:
-            if len(s.boxes):
-                ious = box_iou(b, s.boxes)[0]
-                j = int(ious.argmax())
-                if ious[j] >= iou and j not in matched:
-                    matched.add(j)
-                    tp += 1
-                    continue
-            fp += 1
-        fn += len(s.boxes) - len(matched)
-    return {"scenes": n, "recall": tp / max(tp + fn, 1), "precision": tp / max(tp + fp, 1), "clocks": tp + fn}
-
-
-def train_locator(cfg: LocatorConfig, command: str | None = None) -> ModelSpec:
-    from ..spec import sha256_file, source_commit
-    from .export import embed_spec, export_onnx
-
-    import fastai.callback.progress  # noqa: F401
-    import fastai.callback.schedule  # noqa: F401
-
-    out = Path(cfg.out)
-    out.mkdir(parents=True, exist_ok=True)
-    set_seed(cfg.seed, reproducible=False)
-    device = resolve_device(cfg.device)
+def create_dataloaders(cfg: LocatorConfig, device: torch.device) -> DataLoaders:
+    """Fresh synthetic scenes each epoch (with windows of real boxed photos when ``cfg.real_boxes``), and fixed
+    validation scenes of another seed."""
     norm = Normalize.from_stats(IMAGENET_MEAN, IMAGENET_STD, cuda=device.type == "cuda")
     train_ds = SceneDataset(cfg.epoch_size, cfg.size, cfg.stride, cfg.seed, 0)
     if cfg.real_boxes:
-        from torch.utils.data import ConcatDataset
-
         real = RealBoxScenes(real_box_items(cfg.real_boxes), cfg.size, cfg.stride, cfg.seed, cfg.real_repeat)
         train_ds = ConcatDataset([train_ds, real])
     valid_ds = SceneDataset(cfg.valid_size, cfg.size, cfg.stride, 10_000 + cfg.seed, 1)
-    dls = DataLoaders(TfmdDL(train_ds, bs=cfg.bs, shuffle=True, drop_last=True, num_workers=cfg.workers, after_batch=[norm], device=device),
-                      TfmdDL(valid_ds, bs=cfg.bs, num_workers=cfg.workers, after_batch=[norm], device=device), device=device)
-    model = LocatorNet(cfg.arch, cfg.pretrained)
-    if device.type == "cpu":
-        model = model.to(memory_format=torch.channels_last)
-    learn = Learner(dls, model, loss_func=centernet_loss, opt_func=Adam, cbs=[FreshScenesEachEpoch()], path=out, model_dir=".")
-    t0 = time.time()
-    learn.fit_one_cycle(cfg.epochs, cfg.lr)
-    model = learn.model.float().cpu().eval().to(memory_format=torch.contiguous_format)
+    return DataLoaders(TfmdDL(train_ds, bs=cfg.bs, shuffle=True, drop_last=True, num_workers=cfg.workers, after_batch=[norm], device=device),
+                       TfmdDL(valid_ds, bs=cfg.bs, num_workers=cfg.workers, after_batch=[norm], device=device), device=device)
 
-    def predict(x):
-        with torch.no_grad():
-            return model(torch.from_numpy(x)).numpy()
 
-    spec = ModelSpec(arch=cfg.arch, input_size=cfg.size, resize="squish", layout="centernet", stride=cfg.stride,
-                     training={"config": asdict(cfg), "command": command or " ".join(sys.argv), "commit": source_commit(),
-                               "seconds": round(time.time() - t0)})
+def train_locator(cfg: LocatorConfig, command: str | None = None) -> ModelSpec:
+    """Train on the shared loop (:func:`clockreader.train.fit.fit`: checkpoint and history each epoch,
+    ``cfg.resume``), export ``locator.onnx`` with ``locator.safetensors`` and ``training.png`` beside it, choose its
+    score threshold on synthetic scenes and score it there (:mod:`clockreader.evaluate_locate`)."""
     from safetensors.torch import save_file
 
-    from ..evaluate_locate import choose_score_threshold
+    from ..evaluate_locate import choose_score_threshold, synthetic_scene_figures
     from ..runtime.locator import ClockLocator
+    from ..spec import sha256_file
+    from .export import embed_spec, export_onnx
 
+    device = start_run(cfg)
+    learn = make_learner(cfg, create_dataloaders(cfg, device), LocatorNet(cfg.arch, cfg.pretrained), centernet_loss)
+    run = fit(learn, cfg)
+    out = Path(cfg.out)
+    plot_history(run.history, out / "training.png", f"locator: {cfg.arch} at {cfg.size} px, {cfg.epochs} epochs of {cfg.epoch_size} scenes")
+    model = learn.model.float().cpu().eval().to(memory_format=torch.contiguous_format)
+    spec = ModelSpec(arch=cfg.arch, input_size=cfg.size, resize="squish", layout="centernet", stride=cfg.stride,
+                     training={"config": asdict(cfg), "command": command or " ".join(sys.argv), "commit": run.commit,
+                               "seconds": round(run.seconds)})
     save_file({k: v.contiguous() for k, v in model.state_dict().items()}, str(out / "locator.safetensors"))
-    export_onnx(model, spec, out / "locator.onnx")
-    # the threshold with the best F1 on scenes of their own seed, through the exported model as it will run
-    choice = choose_score_threshold(ClockLocator(out / "locator.onnx"), n=cfg.eval_scenes)
+    onnx_path = out / "locator.onnx"
+
+    def save(spec):  # the ONNX carries its spec; the spec beside it names the file's SHA-256 (a rerun replaces both)
+        embed_spec(onnx_path, spec)
+        spec.sha256 = sha256_file(onnx_path)
+        spec.save(out / "locator.json")
+
+    export_onnx(model, spec, onnx_path)
+    save(spec)
+    # through the exported model as it will run, alone (no small-clock locator, no zoomed search):
+    # the threshold with the best F1 on scenes of their own seed, then the figures on the scenes of the figures' seed
+    choice = choose_score_threshold(ClockLocator(onnx_path, small=None), n=cfg.eval_scenes)
     spec.score_threshold = choice["threshold"]
-    spec.metrics = {"synthetic_scenes": evaluate_locator(predict, n=cfg.eval_scenes, size=cfg.size, stride=cfg.stride,
-                                                         threshold=spec.score_threshold),
-                    "score_threshold": choice}
-    embed_spec(out / "locator.onnx", spec)  # the same network, its spec now with the threshold
-    spec.sha256 = sha256_file(out / "locator.onnx")
-    spec.save(out / "locator.json")
+    save(spec)  # the same network, its spec now with the threshold
+    figures = synthetic_scene_figures(ClockLocator(onnx_path, small=None, zoom=False), n=cfg.eval_scenes)
+    spec.metrics = {"synthetic_scenes": figures, "score_threshold": choice, "valid": run.final, "history": run.history}
+    save(spec)
     return spec

@@ -22,10 +22,10 @@ from ..errors import ModelError
 from ..geometry import QUARTERS
 from ..runtime.reader import ClockReader
 from ..spec import ModelSpec
+from .config import LITE0
 
 log = logging.getLogger(__name__)
 
-LITE0 = "lite0-imagenet"
 # The packaged weights are a port of Google's TensorFlow EfficientNet-Lite0: their tensors line up with
 # timm's efficientnet_lite0, but they expect TF "same" padding and BN eps 1e-3, which is timm's
 # tf_efficientnet_lite0 (measured: Grace Hopper is "military uniform" top-1 there, 5th with the other).
