@@ -117,7 +117,7 @@ def test_preview_sheet_has_captions(tmp_path):
 
 
 def test_reader_framing_and_readable_rotations():
-    from clockreader.render.scene import orientable
+    from clockreader.render.style import orientable
 
     samples = [render_clock(np.random.default_rng([3, i]), size=64, full_rotation=True) for i in range(300)]
     # the reader's input: the dial spans at least ~40% of the frame (smaller clocks are the locator's)
@@ -229,11 +229,11 @@ def test_case_side_shows_only_when_the_dial_is_tilted(shape):
 
 def test_night_lit_dial_keeps_its_light_in_a_dark_scene():
     """A night-lit clock: the scene round the dial falls dark while the dial stays as bright as it was."""
-    from clockreader.render.scene import _night_lit
+    from clockreader.render.sample import sample_night
 
     r = render_clock(5, size=192, effects=False, background=(150, 150, 150),
                      camera=Camera(radius=60, cx=96, cy=96))
-    lit = np.asarray(_night_lit(np.random.default_rng(0), r.image, r.outline, r.camera.radius), float)
+    lit = np.asarray(sample_night(np.random.default_rng(0)).apply(r.image, r.outline, r.camera.radius), float)
     before = np.asarray(r.image, float)
     x0, y0, x1, y1 = (int(v) for v in r.box)
     corner, inner = (slice(0, 12), slice(0, 12)), (slice(80, 112), slice(80, 112))
@@ -245,22 +245,74 @@ def test_night_lit_dial_keeps_its_light_in_a_dark_scene():
 def test_film_stock_is_one_toned_channel_with_coarse_grain():
     """Film stock: a colour photo becomes one toned channel (grey, sepia or cool) plus neutral grain that
     is coarser than a pixel (neighbouring pixels' noise agrees more than independent noise would)."""
-    from clockreader.render.scene import _TONES, _film_stock
+    from clockreader.render.effects import TONES
+    from clockreader.render.sample import sample_film_stock
 
     flat = np.zeros((192, 192, 3), np.float32) + np.array([200, 60, 90], np.float32)  # a pink wall
     for seed in range(6):
-        out = _film_stock(np.random.default_rng(seed), flat.copy(), 192)
+        out = sample_film_stock(np.random.default_rng(seed)).apply(flat.copy())
         spread = out - out[..., :1]  # the grain is the same in every channel, so this is the tone alone
         assert spread.std((0, 1)).max() < 0.01
         lum = float(flat[0, 0] @ np.array([0.299, 0.587, 0.114]))
-        assert any(np.allclose(spread[0, 0], lum * (tone - tone[0]), atol=0.5) for tone in _TONES)
+        assert any(np.allclose(spread[0, 0], lum * (tone - tone[0]), atol=0.5) for tone in TONES)
         g = out[..., 0] - out[..., 0].mean()
         assert g.std() > 3  # grain is there
         corr = (g[:, 1:] * g[:, :-1]).mean() / (g * g).mean()
         assert corr > 0.3  # and spans more than one pixel (iid noise: ~0)
 
 
-PINNED = {0: "de5b835a0a4d6355", 1: "6ded9499b6ab9696", 2: "70ac2ae8e04d35d9"}  # sha256 of render_clock(seed, 128) pixels
+def test_sample_is_the_only_randomness():
+    """`sample` draws every random choice; drawing params is deterministic: the same params give the same
+    pixels, the params of a seed draw exactly `render_clock(seed)`, and a changed param changes only its part."""
+    from dataclasses import replace
+
+    from clockreader.render import draw_clock_photo
+    from clockreader.render.sample import sample
+
+    def px(r):
+        return np.asarray(r.image)
+
+    for seed in range(6):
+        p = sample(np.random.default_rng(seed), 64)
+        a, b = draw_clock_photo(p), draw_clock_photo(p)
+        assert np.array_equal(px(a), px(b))
+        ref = render_clock(seed, size=64)
+        assert np.array_equal(px(a), px(ref)) and a.truth() == ref.truth() and ref.params == p
+        # no occluder, night or effects: exactly the render without effects (whose other draws are the same)
+        plain = draw_clock_photo(replace(p, occluder=None, night=None, effects=()))
+        assert np.array_equal(px(plain), px(render_clock(seed, size=64, effects=False)))
+        assert plain.truth() == a.truth()
+        # another time moves the hands only; another roll turns the dial about the same centre
+        later = draw_clock_photo(replace(p, time=ClockTime.from_minutes((p.time.index720 + 200) % 720)))
+        assert later.box == a.box and later.center == a.center and not np.allclose(later.tips["minute"], a.tips["minute"])
+        turned = draw_clock_photo(replace(p, camera=replace(p.camera, roll=p.camera.roll + 90)))
+        assert np.allclose(turned.center, a.center) and not np.allclose(turned.twelve, a.twelve)
+
+
+def test_every_background_and_effect_draws_the_same_pixels_from_its_record():
+    """Each kind of background and effect record is drawn from its numbers alone (noise from its own seed)."""
+    from clockreader.render.backgrounds import draw_background
+    from clockreader.render.effects import apply_effects
+    from clockreader.render.sample import sample_background, sample_effects
+
+    kinds, fx = set(), set()
+    for i in range(150):
+        bg = sample_background(np.random.default_rng([8, i]), 48)
+        effects = sample_effects(np.random.default_rng([9, i]))
+        kinds.add(type(bg).__name__)
+        kinds.add(type(getattr(bg, "overlay", None)).__name__)
+        fx.update(type(e).__name__ for e in effects)
+        im = draw_background(bg, 48)
+        assert im.size == (48, 48) and np.array_equal(np.asarray(im), np.asarray(draw_background(bg, 48)))
+        once, twice = apply_effects(im, effects), apply_effects(im.copy(), effects)
+        assert np.array_equal(np.asarray(once), np.asarray(twice))
+    assert kinds >= {"Plain", "Photo", "Gradient", "ValueNoise", "Wall", "Sky", "Clutter"}
+    assert fx == {"Blur", "MotionBlur", "LowResolution", "ColourCast", "BrightnessContrast", "LightGradient", "Vignette",
+                  "FilmGrade", "FilmStock", "LowLight", "SensorNoise", "Greyscale", "Jpeg"}
+
+
+# sha256 of render_clock(seed, 128) pixels (re-pinned when sample.py took all randomness, and again for the art and hollow hands)
+PINNED = {0: "8a20d610702344e1", 1: "362447acaf898c7c", 2: "c7e621e4539321da"}
 
 
 def test_renders_are_the_same_pixels_in_every_install():
@@ -277,3 +329,35 @@ def test_renders_are_the_same_pixels_in_every_install():
     assert without.returncode == 0, without.stderr[-500:]
     here = [hashlib.sha256(render_clock(seed=k, size=128).image.tobytes()).hexdigest()[:16] for k in range(3)]
     assert without.stdout.split() == here == [PINNED[k] for k in range(3)]
+
+
+def test_dial_art_and_hollow_hands_are_drawn_and_sampled():
+    """The kinds added for real clocks that were misread (issue 24, item 4): a big picture across the face
+    (a sign's band and words, an emblem, a word) under the hands, and hollow hands the face shows through.
+    They are drawn where the truth says, keep the labels, and appear at their rates."""
+    from dataclasses import replace
+
+    from clockreader.render.style import DialArt, sample_style
+
+    styles = [sample_style(np.random.default_rng([41, i])) for i in range(800)]
+    arts = [s.art for s in styles if s.art is not None]
+    assert 0.1 < len(arts) / len(styles) < 0.2 and {a.kind for a in arts} == {"band", "emblem", "word"}
+    assert 0.03 < np.mean([s.hour_hand.hollow for s in styles]) < 0.1
+
+    t = ClockTime(10, 10)
+    cam = Camera(radius=256 * 0.45, cx=128, cy=128)
+    plain = replace(sample_style(np.random.default_rng(3)), art=None, face="solid", face_colour=(240, 240, 240),
+                    numerals="none", hour_ticks="none", minute_ticks="none", brand=None, subdial=False, date_window=None, glare=0.0)
+    kw = dict(size=256, time=t, camera=cam, effects=False, background=(255, 255, 255))
+    base = np.asarray(render_clock(1, style=plain, **kw).image).astype(int)
+    band = DialArt("band", (200, 0, 0), (0, 0, 0), ("DO NOT", "ENTER"), 0.25)
+    signed = np.asarray(render_clock(1, style=replace(plain, art=band), **kw).image).astype(int)
+    changed = np.abs(signed - base).sum(-1) > 60
+    assert changed[118:138, 50:80].mean() > 0.8       # the band, left of the centre
+    assert not changed[:20].any() and not changed[:, :20].any()   # nothing off the face
+    hollow = replace(plain, second_hand=None, hand_shadow=0.0, cap=0.0,
+                     hour_hand=replace(plain.hour_hand, shape="baton", hollow=True, width=0.12, colour=(0, 0, 0)))
+    s = render_clock(1, style=hollow, **kw)
+    c, tip = np.array(s.center), np.array(s.tips["hour"])
+    mid = np.round(c + (tip - c) * 0.5).astype(int)  # inside the hollow hand the face shows
+    assert np.abs(np.asarray(s.image)[mid[1], mid[0]].astype(int) - 240).max() < 40

@@ -58,7 +58,7 @@ def _is_image(p: Path) -> bool:
     return p.is_file() and p.suffix.lower() in IMAGE_EXTENSIONS
 
 
-def _time_from_row(row: dict, where: str) -> ClockTime:
+def time_from_row(row: dict, where: str) -> ClockTime:
     try:
         hour, minute = int(str(row["hour"]).strip()), int(str(row["minute"]).strip())
     except (KeyError, ValueError, TypeError):
@@ -107,7 +107,7 @@ def read_csv_labels(csv_path: str | Path) -> Iterator[LabelledImage]:
             where = f"{csv_path}:{line}"
             if not row.get("path"):
                 raise DatasetError(f"{where}: empty 'path'")
-            t = _time_from_row(row, where)
+            t = time_from_row(row, where)
             box = box_from_row(row, where)
             extra = {k: v for k, v in row.items() if k not in ("path", "hour", "minute", *BOX_COLUMNS) and k is not None}
             yield LabelledImage(csv_path.parent / row["path"], t, extra, box)
@@ -144,7 +144,7 @@ def read_images_label_csv(root: str | Path) -> Iterator[LabelledImage]:
     if len(rows) != len(images):
         raise DatasetError(f"{root / 'label.csv'}: {len(rows)} label rows for {len(images)} images in {root / 'images'}")
     for line, (row, img) in enumerate(zip(rows, images), start=2):
-        yield LabelledImage(img, _time_from_row(row, f"{root / 'label.csv'}:{line}"), {})
+        yield LabelledImage(img, time_from_row(row, f"{root / 'label.csv'}:{line}"), {})
 
 
 def read_dataset(source: str | Path) -> list[LabelledImage]:

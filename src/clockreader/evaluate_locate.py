@@ -136,9 +136,9 @@ def real_composite_figures(locator: ClockLocator, reader, real_dir: str, seed: i
                            sides: tuple[float, ...] = (0.2, 0.3, 0.45)) -> dict:
     """Paste each real clock image into a packaged background photo at a known box, its long side one of
     ``sides`` of the background's (drawn at random); find and read it."""
-    from .render.scene import _photo_backgrounds
+    from .render.backgrounds import photo_backgrounds
 
-    pool = _photo_backgrounds()
+    pool = photo_backgrounds()
     rng = np.random.default_rng(seed)
     items = read_dataset(real_dir)
     found = read_direct = read_composite = 0

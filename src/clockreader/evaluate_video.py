@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .datasets import _time_from_row
+from .datasets import time_from_row
 from .errors import ClockReaderError, DatasetError
 from .time import ClockTime, circular_diff
 
@@ -49,7 +49,7 @@ def read_video_set(source: str | Path) -> list[LabelledVideo]:
                 frame = int(row["frame"])
             except ValueError:
                 raise DatasetError(f"{where}: 'frame' must be a whole number, got {row['frame']!r}") from None
-            truth[row["video"]][frame] = _time_from_row(row, where)
+            truth[row["video"]][frame] = time_from_row(row, where)
     if not names:
         raise DatasetError(f"{root / 'videos.csv'}: lists no videos")
     return [LabelledVideo(root / n, truth[n]) for n in names]

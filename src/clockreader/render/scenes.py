@@ -14,7 +14,11 @@ from PIL import Image, ImageDraw, ImageFilter
 
 from ..geometry import box_iou
 from ..time import ClockTime
-from .scene import Camera, _effects, camera_homography, outline_box, place_clock, sample_background
+from .backgrounds import draw_background
+from .camera import Camera, camera_homography
+from .effects import apply_effects
+from .sample import sample_background, sample_effects
+from .scene import outline_box, place_clock
 from .style import sample_style
 
 
@@ -82,7 +86,7 @@ def render_scene(seed: int | np.random.Generator | None = None, size: int = 192,
     """A ``size`` x ``size`` scene with 0..``max_clocks`` clocks covering 0.3-85% of the image each (a quarter of
     them under 3%, :data:`SMALL_CLOCKS`)."""
     rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
-    bg = sample_background(rng, size)
+    bg = draw_background(sample_background(rng, size), size)
     r = rng.random()
     n = 0 if r < 0.15 else (1 if r < 0.75 else int(rng.integers(2, max_clocks + 1)))
     for _ in range(int(rng.integers(0, 3)) if rng.random() < 0.6 else 0):
@@ -113,7 +117,7 @@ def render_scene(seed: int | np.random.Generator | None = None, size: int = 192,
             w, hh = (x1 - x0) * rng.uniform(0.15, 0.4), (y1 - y0) * rng.uniform(0.15, 0.4)
             ox, oy = rng.uniform(x0 - w / 2, x1 - w / 2), rng.uniform(y0 - hh / 2, y1 - hh / 2)
             d.rectangle((ox, oy, ox + w, oy + hh), fill=tuple(int(v) for v in rng.integers(0, 256, 3)))
-    image = _effects(rng, bg)
+    image = apply_effects(bg, sample_effects(rng))
     return Scene(image, np.array(boxes, float).reshape(-1, 4), times)
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import timm
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 from ..decode import DIAL_OUTPUTS, NUM_OUTPUTS
@@ -43,24 +44,79 @@ class ClockNet(nn.Module):
     ``dial=True`` adds a :class:`DialHead` on the last feature map that finds the dial's quarter points
     (12, 3, 6 and 9 o'clock on the face's edge; x, y in [-1, 1] over the input): an extra target
     (rectifying dials with them lost its A/B on real photos: docs/history.md, "Rectification"). Its 8 outputs follow the 780 logits.
+
+    ``hands=True`` adds a :class:`HandsHead` on the stride-8 and 16 maps: the centre, 12 o'clock and both hands'
+    tips (layout ``+hands8``), a dense target; in training mode each point's cell scores follow its 8 outputs.
     """
 
-    def __init__(self, arch: str, drop_rate: float = 0.2, head: str = "pool", size: int = 128, dial: bool = False):
+    def __init__(self, arch: str, drop_rate: float = 0.2, head: str = "pool", size: int = 128, dial: bool = False,
+                 hands: bool = False):
         super().__init__()
         if head not in HEADS:
             raise ModelError(f"Unknown head {head!r}: choose one of {', '.join(HEADS)}")
+        if dial and hands:
+            raise ModelError("a reader learns the dial's quarter points (dial) or its hands' points (hands), not both")
         try:
             self.backbone = timm.create_model(arch, pretrained=False, num_classes=0, drop_rate=drop_rate)
         except RuntimeError as e:  # timm: "Unknown model (...)"
             raise ModelError(f"Unknown architecture {arch!r}: pick a name from timm.list_models(), e.g. efficientnet_lite0") from e
         self.dial_head = DialHead(self.backbone.num_features) if dial else None
+        channels = [f["num_chs"] for f in self.backbone.feature_info]  # strides 2, 4, 8, 16, 32
+        self.hands_head = HandsHead(channels[2], channels[3]) if hands else None
         self.head = nn.Linear(self.backbone.num_features, NUM_OUTPUTS)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if self.hands_head is not None:
+            f, (f8, f16) = self.backbone.forward_intermediates(x, indices=[2, 3])
+            points, scores = self.hands_head(f8, f16)
+            out = [self.head(self.backbone.forward_head(f)), points]
+            # training also hands the loss each point's cell scores (dense targets); inference gives 788 numbers
+            return torch.cat(out + [scores.flatten(1)] if self.training else out, 1)
         if self.dial_head is None:
             return self.head(self.backbone(x))
         f = self.backbone.forward_features(x)
         return torch.cat([self.head(self.backbone.forward_head(f)), self.dial_head(f)], 1)
+
+
+def integral_points(o: torch.Tensor, gh: int, gw: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """(N, P, 3, G*G) per-cell (score, dx, dy) -> (N, P, 2) points in [-1, 1] over the input and the (N, P, G*G)
+    scores: a softmax over the cells says where each point is, and each cell adds an offset (in cells) to
+    its own centre, so the weighted mean can land between cells or outside the frame."""
+    w = o[:, :, 0].softmax(-1)
+    ys = (torch.arange(gh, dtype=o.dtype, device=o.device) + 0.5) * (2.0 / gh) - 1
+    xs = (torch.arange(gw, dtype=o.dtype, device=o.device) + 0.5) * (2.0 / gw) - 1
+    cy, cx = ys.repeat_interleave(gw), xs.repeat(gh)
+    px = (w * (cx + o[:, :, 1] * (2.0 / gw))).sum(-1)
+    py = (w * (cy + o[:, :, 2] * (2.0 / gh))).sum(-1)
+    return torch.stack([px, py], -1), o[:, :, 0]
+
+
+HAND_POINTS = ("center", "twelve", "hour", "minute")  # layout +hands8: these points' x, y in [-1, 1], in this order
+
+
+class HandsHead(nn.Module):
+    """Where the dial's centre, its 12 o'clock and the two hands' tips are (:data:`HAND_POINTS`), from the
+    backbone's stride-8 and stride-16 maps fused as the locator fuses them (24 x 24 cells at 192 px): the
+    renderer's exact truth for every clock, a dense target beside the one label per image (issue 24, item 2).
+    Integral regression (:func:`integral_points`); the loss also sees each point's cell scores, pulled
+    towards a Gaussian around the true cell. Starts with every point at the centre, the tips upright."""
+
+    def __init__(self, c8: int, c16: int, hidden: int = 64):
+        super().__init__()
+        self.points = len(HAND_POINTS)
+        self.skip, self.lateral = nn.Conv2d(c8, hidden, 1), nn.Conv2d(c16, hidden, 1)
+        self.body = nn.Sequential(nn.Conv2d(hidden, hidden, 3, padding=1, bias=False), nn.BatchNorm2d(hidden), nn.SiLU())
+        self.out = nn.Conv2d(hidden, 3 * self.points, 1)  # per point: score, dx, dy
+        nn.init.zeros_(self.out.weight)
+        nn.init.zeros_(self.out.bias)
+        self.register_buffer("prior", torch.tensor([[0.0, 0.0], [0.0, -0.6], [0.0, -0.3], [0.0, -0.5]]))
+
+    def forward(self, f8: torch.Tensor, f16: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        y = self.skip(f8) + F.interpolate(self.lateral(f16), size=f8.shape[-2:], mode="nearest")
+        n, _, gh, gw = y.shape
+        o = self.out(self.body(y)).view(n, self.points, 3, gh * gw)
+        pts, scores = integral_points(o, gh, gw)
+        return (pts + self.prior).flatten(1), scores
 
 
 class DialHead(nn.Module):
@@ -85,15 +141,9 @@ class DialHead(nn.Module):
 
     def forward(self, f: torch.Tensor) -> torch.Tensor:
         n, _, gh, gw = f.shape
-        o = self.out(self.reduce(f)).view(n, self.points, 3, gh * gw)
-        w = o[:, :, 0].softmax(-1)
-        ys = (torch.arange(gh, dtype=f.dtype, device=f.device) + 0.5) * (2.0 / gh) - 1
-        xs = (torch.arange(gw, dtype=f.dtype, device=f.device) + 0.5) * (2.0 / gw) - 1
-        cy, cx = ys.repeat_interleave(gw), xs.repeat(gh)
-        px = (w * (cx + o[:, :, 1] * (2.0 / gw))).sum(-1)
-        py = (w * (cy + o[:, :, 2] * (2.0 / gh))).sum(-1)
+        pts, _ = integral_points(self.out(self.reduce(f)).view(n, self.points, 3, gh * gw), gh, gw)
         # the cell centres average to 0: start from the prior dial, and let the offsets move from there
-        return (torch.stack([px, py], -1) + self.prior).flatten(1)
+        return (pts + self.prior).flatten(1)
 
 
 def lite0_weights_path() -> Path:
@@ -155,14 +205,14 @@ ONNX_REFUSED = ("{path}: an exported ONNX model cannot be fine-tuned (its BatchN
 
 
 def create_clock_model(arch: str = "tf_efficientnet_lite0", pretrained: str | None = LITE0, drop_rate: float = 0.2,
-                       head: str = "pool", size: int = 128, dial: bool = False) -> ClockNet:
+                       head: str = "pool", size: int = 128, dial: bool = False, hands: bool = False) -> ClockNet:
     """Build a :class:`ClockNet`. ``pretrained``: None (random init), ``lite0-imagenet``, ``hub`` or a path.
 
     A path may hold a whole ClockNet (``backbone.*``/``head.*`` keys) or a timm backbone checkpoint. An exported
     ``.onnx`` is refused: its BatchNorms are folded into the convolutions, so fine-tuning starts from the training
     checkpoint, which is kept for every bundled model (``checkpoints/``).
     """
-    model = ClockNet(arch, drop_rate, head, size, dial)
+    model = ClockNet(arch, drop_rate, head, size, dial, hands)
     if pretrained is None or pretrained == "none":
         return model
     if pretrained == LITE0:
@@ -201,7 +251,8 @@ def load_run(path: str | Path) -> tuple[ClockNet, ModelSpec]:
     if path.suffix == ".onnx":
         raise ModelError(ONNX_REFUSED.format(path=path))
     spec = ModelSpec.load(path.with_suffix(".json"))
-    model = ClockNet(spec.arch, head=spec.head, size=spec.input_size, dial=spec.num_outputs > NUM_OUTPUTS)
+    model = ClockNet(spec.arch, head=spec.head, size=spec.input_size, dial=spec.layout.endswith("+dial8"),
+                     hands=spec.layout.endswith("+hands8"))
     model.load_state_dict(load_state_file(path))
     return model, spec
 
