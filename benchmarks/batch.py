@@ -20,7 +20,8 @@ from pathlib import Path
 
 from clockreader import render_clock
 from clockreader.batch import run_batch
-from clockreader.runtime.reader import load_reader, rows_for
+from clockreader.runtime.reader import load_reader
+from clockreader.runtime.reading import rows_for
 
 
 def main() -> None:

@@ -14,7 +14,8 @@ from PIL import Image
 from clockreader import ClockTime, load_reader, read_time
 from clockreader.errors import InvalidImageError, ModelError
 from clockreader.render import render_clock
-from clockreader.runtime.reader import DEFAULT_MODEL, Reading
+from clockreader.runtime.reader import DEFAULT_MODEL
+from clockreader.runtime.reading import Reading
 
 
 def _cli(*args, stdin=None, cwd=None):

@@ -21,7 +21,8 @@ import httpx  # noqa: E402
 from fastapi.testclient import TestClient  # noqa: E402
 
 from clockreader.render import render_clock  # noqa: E402
-from clockreader.runtime.reader import Reading, load_reader  # noqa: E402
+from clockreader.runtime.reader import load_reader  # noqa: E402
+from clockreader.runtime.reading import Reading  # noqa: E402
 from clockreader.server.app import STATIC, create_app  # noqa: E402
 from conftest import serve_in_thread  # noqa: E402
 

@@ -162,7 +162,8 @@ class ReadActor:
         """``read --json``'s rows for these inputs, in order: photos through :meth:`ClockReader.read_many`
         (their crops share model calls, as in ``read``), videos frame by frame. A failure nobody foresaw
         reads the photos again one by one, so that it is one input's error row and not a lost batch."""
-        from .runtime.reader import READ_BATCH, rows_for
+        from .runtime.reader import READ_BATCH
+        from .runtime.reading import rows_for
         from .video import is_video
 
         srcs = [self._open(n) for n in names]
@@ -187,7 +188,7 @@ class ReadActor:
 
     @staticmethod
     def _guarded(src: Path, fn) -> list[dict]:
-        from .runtime.reader import error_dict
+        from .runtime.reading import error_dict
 
         try:
             return fn()
@@ -203,7 +204,7 @@ class ReadActor:
 
     def _video_rows(self, name: str, src: Path) -> list[dict]:
         from .errors import InvalidVideoError
-        from .runtime.reader import error_dict
+        from .runtime.reading import error_dict
 
         rows, error = [], None
         try:
@@ -285,7 +286,7 @@ def run_batch(sources: list[str], out: str | Path, model: str | None = None, loc
 
 
 def _error(message: str) -> dict:
-    from .runtime.reader import error_dict
+    from .runtime.reading import error_dict
 
     return error_dict(message)
 

@@ -131,7 +131,7 @@ class Printer:
 
 def _read_video(printer: Printer, reader, args, name: str, path) -> bool:
     """One row per sampled frame as it is read, then the track; False when the video could not be read whole."""
-    from .runtime.reader import error_dict
+    from .runtime.reading import error_dict
     from .video import VideoReading, parse_frames, track_of
 
     frames = parse_frames(args.frames) if args.frames else None
@@ -168,7 +168,8 @@ def _usage(msg: str) -> int:
 def run_read(args) -> int:
     from tqdm.auto import tqdm
 
-    from .runtime.reader import READ_BATCH, load_reader, rows_for
+    from .runtime.reader import READ_BATCH, load_reader
+    from .runtime.reading import rows_for
     from .video import parse_frames
 
     if args.batch_size is None:

@@ -30,7 +30,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .. import __version__
 from ..errors import ImageTooLargeError, InvalidImageError
-from ..runtime.reader import error_dict
+from ..runtime.reading import error_dict
 
 log = logging.getLogger(__name__)
 
