@@ -6,7 +6,7 @@
 # RESUME=--resume continues a stopped run.
 set -euo pipefail
 [ -f runs/pseudo1/labels.csv ] || { echo "runs/pseudo1/labels.csv missing: run recipes/self-train-round1.sh's pseudo-label step"; exit 1; }
-[ -f runs/self1/model.onnx ] || [ -f checkpoints/self1/model.safetensors ] || { echo "round 1 (self1) missing"; exit 1; }
+[ -f runs/self1/model.onnx ] || { echo "runs/self1/model.onnx missing: run recipes/self-train-round1.sh first"; exit 1; }
 clockreader train --pretrained checkpoints/reader-20/model.safetensors --size 192 --turned 0.3 --data synthetic \
   --data runs/pseudo1 --epochs 8 --epoch-size 600 --lr 1.2e-4 --seed 41 --out runs/self20 ${RESUME:-}
 [ -f runs/self-both/model.onnx ] || clockreader ensemble runs/self1/model.onnx runs/self20/model.onnx --out runs/self-both

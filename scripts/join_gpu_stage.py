@@ -12,7 +12,6 @@ from pathlib import Path
 
 from safetensors.torch import load_file
 
-from clockreader.decode import NUM_OUTPUTS
 from clockreader.spec import ModelSpec
 from clockreader.train.export import export_model
 from clockreader.train.model import ClockNet
@@ -24,7 +23,8 @@ def main(folder: str) -> None:
     for part in sorted(d.glob("part*.safetensors")):
         state.update(load_file(str(part)))
     spec = ModelSpec.load(d / "model.json")
-    model = ClockNet(spec.arch, head=spec.head, size=spec.input_size, dial=spec.num_outputs > NUM_OUTPUTS)
+    model = ClockNet(spec.arch, head=spec.head, size=spec.input_size, dial=spec.layout.endswith("+dial8"),
+                     hands=spec.layout.endswith("+hands8"))
     model.load_state_dict(state)
     spec = export_model(model.eval(), spec, d)
     print(f"exported {d}/model.onnx: {spec.metrics['onnx_check']}")

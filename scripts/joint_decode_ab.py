@@ -38,8 +38,9 @@ def tip_angles(points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 def with_points(logits: np.ndarray, points: np.ndarray, k: float) -> np.ndarray:
     hour, minute = tip_angles(points)
     out = np.array(logits, np.float64)
-    out[:, :720] += k * np.cos(np.radians(np.arange(720) * 0.5)[None] - np.radians(hour)[:, None])
-    out[:, 720:] += k * np.cos(np.radians(np.arange(60) * 6.0)[None] - np.radians(minute)[:, None])
+    # a bin's angle is its centre's: hour bin b covers minutes [b, b + 1) of 12 h, minute bin m [m, m + 1)
+    out[:, :720] += k * np.cos(np.radians((np.arange(720) + 0.5) * 0.5)[None] - np.radians(hour)[:, None])
+    out[:, 720:] += k * np.cos(np.radians((np.arange(60) + 0.5) * 6.0)[None] - np.radians(minute)[:, None])
     return out
 
 

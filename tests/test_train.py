@@ -291,6 +291,7 @@ def test_hands_model_learns_dense_points_exports_and_reads(tiny_model, tmp_path)
     assert torch.equal(net.head.weight, load_state_file(tiny_model / "model.safetensors")["head.weight"])
     x = torch.zeros(2, 3, 64, 64)
     assert net.train()(x).shape == (2, 788 + 4 * 8 * 8) and net.eval()(x).shape == (2, 788)  # cells at stride 8
+    assert torch.allclose(net.eval()(x)[:, 780:], torch.zeros(2, 8), atol=1e-6)  # no prior: every point starts at the centre
 
     # the dense target: a score map peaked on the true cell costs less than a flat one or one peaked elsewhere
     pts = torch.tensor([[[0.0, 0.0], [0.0, -0.8], [0.4, -0.2], [-0.5, 0.5]]])

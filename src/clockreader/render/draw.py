@@ -151,7 +151,7 @@ def _face_fill(style: ClockStyle, size: int, seed: int) -> Image.Image:
     return Image.fromarray(rgb.clip(0, 255).astype(np.uint8), "RGB").resize((out_size, out_size), Image.BILINEAR)
 
 
-def _draw_art(img: Image.Image, draw: ImageDraw.ImageDraw, style: ClockStyle, c: float, r: float) -> None:
+def _draw_art(img: Image.Image, style: ClockStyle, c: float, r: float) -> None:
     """The face's big picture (:class:`~clockreader.render.style.DialArt`), clipped to the face."""
     art = style.art
     layer = Image.new("RGBA", img.size, (0, 0, 0, 0))
@@ -218,7 +218,7 @@ def draw_clock(style: ClockStyle, time: ClockTime, px: int) -> tuple[Image.Image
         seed = sum(style.face_colour) * 7 + int(r)
         img.paste(_face_fill(style, px, seed), (0, 0), mask)
     if style.art is not None:
-        _draw_art(img, draw, style, c, r)
+        _draw_art(img, style, c, r)
 
     # ticks
     tw = max(1, int(round(style.tick_width * r)))

@@ -32,6 +32,8 @@ def average_runs(checkpoints: list[str | Path], out: str | Path, command: str | 
     specs = [s for _, s in runs]
     shape = (specs[0].arch, specs[0].head, size or specs[0].input_size, specs[0].resize)
     for p, s in zip(paths[1:], specs[1:]):
+        if s.layout != specs[0].layout:  # another points head: its tensors would pair with the wrong ones
+            raise ModelError(f"{p}: a {s.layout} run cannot be averaged with {paths[0]}, a {specs[0].layout} run")
         if (s.arch, s.head, size or s.input_size, s.resize) != shape:
             raise ModelError(f"{p}: {s.arch}/{s.head} at {s.input_size} px ({s.resize}) cannot be averaged with "
                              f"{paths[0]}: {shape[0]}/{shape[1]} at {shape[2]} px ({shape[3]})")

@@ -33,7 +33,7 @@ from .objectives import ClockLoss, acc_1min, acc_5min, acc_hour, dial_err, hands
 
 def points_splitter(model) -> list:
     """Two parameter groups: the network, and its points head (dial or hands; trained at ``dial_lr`` times the rate)."""
-    head = list((model.dial_head or model.hands_head).parameters())
+    head = list((model.dial_head if model.dial_head is not None else model.hands_head).parameters())
     ids = {id(p) for p in head}
     return [[p for p in model.parameters() if id(p) not in ids], head]
 
@@ -78,7 +78,8 @@ def create_learner(cfg: TrainConfig) -> Learner:
     model = create_clock_model(cfg.arch, cfg.pretrained, head=cfg.head, size=cfg.size, dial=cfg.dial, hands=cfg.hands)
     metrics = [acc_1min, acc_hour, acc_5min] + ([dial_err] if cfg.dial else [hands_err] if cfg.hands else [])
     extra = {"splitter": points_splitter} if cfg.dial or cfg.hands else {}
-    return make_learner(cfg, dls, model, ClockLoss(dial_weight=cfg.dial_weight), metrics, **extra)
+    loss = ClockLoss(dial_weight=cfg.dial_weight, heat_weight=cfg.heat_weight, heat_sigma=cfg.heat_sigma)
+    return make_learner(cfg, dls, model, loss, metrics, **extra)
 
 
 def _warm_start(pretrained: str | None) -> dict:

@@ -61,13 +61,19 @@ class ClockNet(nn.Module):
         except RuntimeError as e:  # timm: "Unknown model (...)"
             raise ModelError(f"Unknown architecture {arch!r}: pick a name from timm.list_models(), e.g. efficientnet_lite0") from e
         self.dial_head = DialHead(self.backbone.num_features) if dial else None
-        channels = [f["num_chs"] for f in self.backbone.feature_info]  # strides 2, 4, 8, 16, 32
-        self.hands_head = HandsHead(channels[2], channels[3]) if hands else None
+        self.hands_levels = None
+        if hands:  # the feature levels at strides 8 and 16, whatever the backbone's first stride
+            levels = {f["reduction"]: i for i, f in enumerate(self.backbone.feature_info)}
+            if 8 not in levels or 16 not in levels:
+                raise ModelError(f"--hands needs {arch} features at strides 8 and 16; it has {sorted(levels)}")
+            self.hands_levels = [levels[8], levels[16]]
+        self.hands_head = (HandsHead(*(self.backbone.feature_info[i]["num_chs"] for i in self.hands_levels))
+                           if hands else None)
         self.head = nn.Linear(self.backbone.num_features, NUM_OUTPUTS)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if self.hands_head is not None:
-            f, (f8, f16) = self.backbone.forward_intermediates(x, indices=[2, 3])
+            f, (f8, f16) = self.backbone.forward_intermediates(x, indices=self.hands_levels)
             points, scores = self.hands_head(f8, f16)
             out = [self.head(self.backbone.forward_head(f)), points]
             # training also hands the loss each point's cell scores (dense targets); inference gives 788 numbers
@@ -98,8 +104,9 @@ class HandsHead(nn.Module):
     """Where the dial's centre, its 12 o'clock and the two hands' tips are (:data:`HAND_POINTS`), from the
     backbone's stride-8 and stride-16 maps fused as the locator fuses them (24 x 24 cells at 192 px): the
     renderer's exact truth for every clock, a dense target beside the one label per image (issue 24, item 2).
-    Integral regression (:func:`integral_points`); the loss also sees each point's cell scores, pulled
-    towards a Gaussian around the true cell. Starts with every point at the centre, the tips upright."""
+    Integral regression (:func:`integral_points`) with no prior, so that the cell scores the loss pulls towards
+    a Gaussian round each true point are where the point comes out (a prior would have to be undone by the
+    offsets). Starts with every point at the centre (uniform scores, zero offsets)."""
 
     def __init__(self, c8: int, c16: int, hidden: int = 64):
         super().__init__()
@@ -109,14 +116,13 @@ class HandsHead(nn.Module):
         self.out = nn.Conv2d(hidden, 3 * self.points, 1)  # per point: score, dx, dy
         nn.init.zeros_(self.out.weight)
         nn.init.zeros_(self.out.bias)
-        self.register_buffer("prior", torch.tensor([[0.0, 0.0], [0.0, -0.6], [0.0, -0.3], [0.0, -0.5]]))
 
     def forward(self, f8: torch.Tensor, f16: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         y = self.skip(f8) + F.interpolate(self.lateral(f16), size=f8.shape[-2:], mode="nearest")
         n, _, gh, gw = y.shape
         o = self.out(self.body(y)).view(n, self.points, 3, gh * gw)
         pts, scores = integral_points(o, gh, gw)
-        return (pts + self.prior).flatten(1), scores
+        return pts.flatten(1), scores
 
 
 class DialHead(nn.Module):

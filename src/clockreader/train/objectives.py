@@ -72,10 +72,13 @@ def acc_5min(pred, *targets):
 
 
 def heat_loss(scores: torch.Tensor, pts: torch.Tensor, sigma: float = 1.0) -> torch.Tensor:
-    """Cross-entropy of each point's softmax over G x G cells, (N, P*G*G) scores, against a normalised Gaussian of
-    ``sigma`` cells round its true position (``pts``: (N, P, 2) in [-1, 1]); points outside the frame do not count."""
+    """Cross-entropy of each point's softmax over G x G cells, (N, P*G*G) scores (row-major cells of a square
+    input's square map), against a normalised Gaussian of ``sigma`` cells round its true position (``pts``:
+    (N, P, 2) in [-1, 1]); points outside the frame do not count."""
     n, p = pts.shape[:2]
     g = int(round((scores.shape[1] / p) ** 0.5))
+    if g * g * p != scores.shape[1]:
+        raise ValueError(f"heat_loss takes {p} square maps of cell scores; got {scores.shape[1]} scores")
     c = (torch.arange(g, dtype=scores.dtype, device=scores.device) + 0.5) * (2.0 / g) - 1
     cy, cx = c.repeat_interleave(g), c.repeat(g)
     d2 = (cx - pts[..., :1]) ** 2 + (cy - pts[..., 1:]) ** 2            # (N, P, G*G), in half-frames squared
