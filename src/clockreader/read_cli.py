@@ -130,14 +130,16 @@ class Printer:
 
 
 def _read_video(printer: Printer, reader, args, name: str, path) -> bool:
-    """One row per sampled frame as it is read, then the track; False when the video could not be read whole."""
+    """One row per sampled frame as its model call returns (frames share calls of ``--batch-size`` views), then
+    the track; False when the video could not be read whole."""
     from .runtime.reading import error_dict
     from .video import VideoReading, parse_frames, track_of
 
     frames = parse_frames(args.frames) if args.frames else None
     info, got, error = [], [], None
     try:
-        for fr in reader.iter_video(path, every=args.every, frames=frames, locate=args.locate, info=info):
+        for fr in reader.iter_video(path, every=args.every, frames=frames, locate=args.locate, info=info,
+                                    batch_size=args.batch_size):
             got.append(fr)
             printer.row(name, {**fr.reading.to_dict(), "error": None}, {"frame": fr.frame, "t": None if fr.t is None else round(fr.t, 3)},
                         count=False)

@@ -270,7 +270,8 @@ class ClockReader:
         frame's best clock, read as :meth:`read_all` reads a photo (``locate``), through :meth:`read_many`, so
         frames share model calls of up to ``batch_size`` images. ``every`` (seconds of video) and ``frames`` (a
         slice of frame indices) choose the frames, as in :func:`clockreader.video.iter_frames`; a damaged file
-        raises :class:`InvalidVideoError` after its last good frame's reading."""
+        raises :class:`InvalidVideoError` after its last good frame's reading. A failing model (a
+        :class:`ModelError`, not the video's fault) is raised as it is."""
         from ..errors import InvalidVideoError
         from ..video import FrameReading, iter_frames
 
