@@ -311,8 +311,7 @@ def test_every_background_and_effect_draws_the_same_pixels_from_its_record():
                   "FilmGrade", "FilmStock", "LowLight", "SensorNoise", "Greyscale", "Jpeg"}
 
 
-# sha256 of render_clock(seed, 128) pixels (re-pinned when sample.py took all randomness, and again for the art and hollow hands)
-PINNED = {0: "8a20d610702344e1", 1: "362447acaf898c7c", 2: "c7e621e4539321da"}
+PINNED = {0: "b87f8826a86028e2", 1: "4c516b90c12925d3", 2: "a1d88e62546a4c3a"}  # sha256 of render_clock(seed, 128) pixels (re-pinned when sample.py took all randomness)
 
 
 def test_renders_are_the_same_pixels_in_every_install():
@@ -330,34 +329,3 @@ def test_renders_are_the_same_pixels_in_every_install():
     here = [hashlib.sha256(render_clock(seed=k, size=128).image.tobytes()).hexdigest()[:16] for k in range(3)]
     assert without.stdout.split() == here == [PINNED[k] for k in range(3)]
 
-
-def test_dial_art_and_hollow_hands_are_drawn_and_sampled():
-    """The kinds added for real clocks that were misread (issue 24, item 4): a big picture across the face
-    (a sign's band and words, an emblem, a word) under the hands, and hollow hands the face shows through.
-    They are drawn where the truth says, keep the labels, and appear at their rates."""
-    from dataclasses import replace
-
-    from clockreader.render.style import DialArt, sample_style
-
-    styles = [sample_style(np.random.default_rng([41, i])) for i in range(800)]
-    arts = [s.art for s in styles if s.art is not None]
-    assert 0.1 < len(arts) / len(styles) < 0.2 and {a.kind for a in arts} == {"band", "emblem", "word"}
-    assert 0.03 < np.mean([s.hour_hand.hollow for s in styles]) < 0.1
-
-    t = ClockTime(10, 10)
-    cam = Camera(radius=256 * 0.45, cx=128, cy=128)
-    plain = replace(sample_style(np.random.default_rng(3)), art=None, face="solid", face_colour=(240, 240, 240),
-                    numerals="none", hour_ticks="none", minute_ticks="none", brand=None, subdial=False, date_window=None, glare=0.0)
-    kw = dict(size=256, time=t, camera=cam, effects=False, background=(255, 255, 255))
-    base = np.asarray(render_clock(1, style=plain, **kw).image).astype(int)
-    band = DialArt("band", (200, 0, 0), (0, 0, 0), ("DO NOT", "ENTER"), 0.25)
-    signed = np.asarray(render_clock(1, style=replace(plain, art=band), **kw).image).astype(int)
-    changed = np.abs(signed - base).sum(-1) > 60
-    assert changed[118:138, 50:80].mean() > 0.8       # the band, left of the centre
-    assert not changed[:20].any() and not changed[:, :20].any()   # nothing off the face
-    hollow = replace(plain, second_hand=None, hand_shadow=0.0, cap=0.0,
-                     hour_hand=replace(plain.hour_hand, shape="baton", hollow=True, width=0.12, colour=(0, 0, 0)))
-    s = render_clock(1, style=hollow, **kw)
-    c, tip = np.array(s.center), np.array(s.tips["hour"])
-    mid = np.round(c + (tip - c) * 0.5).astype(int)  # inside the hollow hand the face shows
-    assert np.abs(np.asarray(s.image)[mid[1], mid[0]].astype(int) - 240).max() < 40

@@ -107,9 +107,7 @@ def _draw_hand(draw: ImageDraw.ImageDraw, hand: HandStyle, angle: float, cx: flo
         draw.polygon([(x + off, y + off) for x, y in poly], fill=(0, 0, 0, 90))
     skeleton = hand.shape == "skeleton"
     lw = max(1, int(round(hand.width * r * 0.5)))
-    if hand.hollow and not skeleton:   # the outline alone: the face (or the art on it) shows through
-        draw.polygon(poly, outline=hand.colour + (255,), width=max(1, int(round(hand.width * r * 0.35))))
-    elif skeleton:
+    if skeleton:
         draw.polygon(poly, outline=hand.colour + (255,), width=lw)
         # the spine makes the skeleton hand readable at low resolution
         ux, uy = _unit(angle)
@@ -149,31 +147,6 @@ def _face_fill(style: ClockStyle, size: int, seed: int) -> Image.Image:
     a, b = np.array(style.face_colour, np.float32), np.array(style.face_colour2, np.float32)
     rgb = a + (b - a) * g[..., None]
     return Image.fromarray(rgb.clip(0, 255).astype(np.uint8), "RGB").resize((out_size, out_size), Image.BILINEAR)
-
-
-def _draw_art(img: Image.Image, style: ClockStyle, c: float, r: float) -> None:
-    """The face's big picture (:class:`~clockreader.render.style.DialArt`), clipped to the face."""
-    art = style.art
-    layer = Image.new("RGBA", img.size, (0, 0, 0, 0))
-    d = ImageDraw.Draw(layer, "RGBA")
-    colour = art.colour + (255,)
-    if art.kind == "band":
-        h = art.size * r
-        d.rectangle((c - 0.8 * r, c - h / 2, c + 0.8 * r, c + h / 2), fill=colour)
-        font = _font(style.font, 1.25 * h)
-        for word, dy in zip(art.text, (-1.3 * h, 1.3 * h)):
-            d.text((c, c + dy), word, fill=colour, font=font, anchor="mm")
-    elif art.kind == "word":
-        d.text((c, c), art.text[0], fill=colour, font=_font(style.font, art.size * r), anchor="mm")
-    else:  # emblem, with a spot (an eye, a dot) of its second colour
-        pts = [(c + x * r, c + y * r) for x, y in art.points]
-        d.polygon(pts, fill=colour)
-        sx, sy = np.mean(art.points, axis=0) * r + c
-        sr = art.size * r
-        d.ellipse((sx - sr, sy - sr, sx + sr, sy + sr), fill=art.colour2 + (255,))
-    mask = Image.new("L", img.size, 0)
-    _fill_shape(ImageDraw.Draw(mask), style, c, c, r, 255)
-    img.alpha_composite(Image.composite(layer, Image.new("RGBA", img.size, (0, 0, 0, 0)), mask))
 
 
 def draw_clock(style: ClockStyle, time: ClockTime, px: int) -> tuple[Image.Image, dict]:
@@ -217,8 +190,6 @@ def draw_clock(style: ClockStyle, time: ClockTime, px: int) -> tuple[Image.Image
         _fill_shape(ImageDraw.Draw(mask), style, c, c, r, 255)
         seed = sum(style.face_colour) * 7 + int(r)
         img.paste(_face_fill(style, px, seed), (0, 0), mask)
-    if style.art is not None:
-        _draw_art(img, style, c, r)
 
     # ticks
     tw = max(1, int(round(style.tick_width * r)))

@@ -47,27 +47,6 @@ class HandStyle:
     colour: RGB = (20, 20, 20)
     outline: RGB | None = None   # a thin outline around the hand (luminous hands, skeletons)
     tail_width: float = 1.0      # > 1: a paddle counterweight this many times the shaft's half width
-    hollow: bool = False         # only the outline, in ``colour``: the face shows through (sign and designer clocks)
-
-
-ART_KINDS = ("band", "emblem", "word")
-
-
-@dataclass
-class DialArt:
-    """A big picture across the face, under the indices and hands: what sign, advertising and novelty clocks
-    carry and the reader must look past (a "DO NOT ENTER" sign, a logo, a brand name across the dial).
-
-    ``band``: a bar across the centre in ``colour`` with ``text`` above and below it in the same colour;
-    ``emblem``: a filled shape (``points``, in dial radii round the centre) in ``colour``, with a spot of
-    ``colour2``; ``word``: ``text[0]`` in big letters across the dial. ``size``: letter or bar height in dial radii."""
-
-    kind: str
-    colour: RGB
-    colour2: RGB
-    text: tuple[str, ...] = ()
-    size: float = 0.25
-    points: tuple[tuple[float, float], ...] = ()
 
 
 @dataclass
@@ -109,23 +88,18 @@ class ClockStyle:
     wall_shadow: float = 0.0            # drop shadow of the clock on the wall behind it
     depth: float = 0.0                  # case depth behind the dial, in outer radii: its side shows when tilted
     case_colour: RGB = (60, 60, 60)
-    art: DialArt | None = None          # a big picture across the face (None: none)
 
     def with_hands_only(self, hour: RGB = (255, 0, 0), minute: RGB = (0, 0, 255)) -> "ClockStyle":
         """A plain copy with hands of pure colours and nothing else drawn (used to check the labels)."""
         return replace(
             self, bezel="none", face="solid", face_colour=(255, 255, 255), minute_ticks="none",
             hour_ticks="none", numerals="none", cap=0.0, brand=None, subdial=False, date_window=None,
-            glare=0.0, strap=None, hand_shadow=0.0, second_hand=None, wall_shadow=0.0, depth=0.0, art=None,
-            hour_hand=replace(self.hour_hand, colour=hour, outline=None, shape="baton", tail=0.0, hollow=False),
-            minute_hand=replace(self.minute_hand, colour=minute, outline=None, shape="baton", tail=0.0, hollow=False),
+            glare=0.0, strap=None, hand_shadow=0.0, second_hand=None, wall_shadow=0.0, depth=0.0,
+            hour_hand=replace(self.hour_hand, colour=hour, outline=None, shape="baton", tail=0.0),
+            minute_hand=replace(self.minute_hand, colour=minute, outline=None, shape="baton", tail=0.0),
         )
 
 
-_SIGN_WORDS = (("DO NOT", "ENTER"), ("NO", "PARKING"), ("KEEP", "OUT"), ("OPEN", "24 HRS"), ("BAR", "GRILL"),
-               ("COFFEE", "SHOP"), ("STOP", "HERE"), ("HOT", "DOGS"))
-_ART_WORDS = ("COCA-COLA", "BUDWEISER", "PEPSI", "SHELL", "TEXACO", "Guinness", "OMEGA", "Rolex", "NASA", "BMW",
-              "HAPPY HOUR", "Ferrari", "GO TEAM", "LOVE", "Paris", "1965")
 _BRANDS = ("QUARTZ", "GENEVE", "SWISS MADE", "IKEA", "SEIKO", "Automatic", "TIMEX", "KIENZLE", "Junghans",
            "RAILWAY", "WATERPROOF", "London", "MONDAINE", "Citizen", "1884", "ACME", "Radio Controlled")
 
@@ -186,35 +160,6 @@ def orientable(style: ClockStyle) -> bool:
     return style.numerals != "none" or style.brand is not None
 
 
-def _emblem(rng: np.random.Generator) -> tuple[tuple[float, float], ...]:
-    """A blob of 7-14 corners 0.3-0.75 dial radii from a point near the centre, smooth or jagged (a logo,
-    an animal, a silhouette)."""
-    k = int(rng.integers(7, 15))
-    angles = np.sort(rng.uniform(0, 2 * np.pi, k))
-    base = rng.uniform(0.3, 0.75)
-    radii = base * rng.uniform(0.55, 1.0, k)
-    ox, oy = rng.uniform(-0.15, 0.15, 2)
-    return tuple((float(ox + r * np.sin(a)), float(oy - r * np.cos(a))) for a, r in zip(angles, radii))
-
-
-def sample_art(rng: np.random.Generator, face: RGB, ink: RGB) -> DialArt:
-    """A big picture across the face (:class:`DialArt`), in a colour that stands out from the face (or,
-    now and then, one close to the hands', the hard case)."""
-    kind = str(rng.choice(ART_KINDS, p=[0.35, 0.4, 0.25]))
-    light_face = _luma(face) > 110
-    colour = _colour(rng, 0, 90) if light_face else _colour(rng, 170, 255)
-    if rng.random() < 0.25:
-        colour = _colour(rng)
-    if rng.random() < 0.15:
-        colour = _near(rng, ink, 30)
-    colour2 = _colour(rng)
-    if kind == "band":
-        return DialArt(kind, colour, colour2, tuple(_SIGN_WORDS[int(rng.integers(len(_SIGN_WORDS)))]), float(rng.uniform(0.18, 0.3)))
-    if kind == "word":
-        return DialArt(kind, colour, colour2, (str(rng.choice(_ART_WORDS)),), float(rng.uniform(0.2, 0.4)))
-    return DialArt(kind, colour, colour2, (), float(rng.uniform(0.05, 0.15)), _emblem(rng))
-
-
 def sample_style(rng: np.random.Generator) -> ClockStyle:
     """Draw a random clock design. Uses only ``rng``; the same generator state gives the same design."""
     face = _face_colour(rng)
@@ -252,7 +197,7 @@ def sample_style(rng: np.random.Generator) -> ClockStyle:
             tail, tail_width = float(rng.uniform(0.15, 0.35)), float(rng.uniform(3.0, 7.0))
         second = HandStyle("baton", length, width, tail, colour, tail_width=tail_width)
 
-    style = ClockStyle(
+    return ClockStyle(
         shape=shape,
         corner=float(rng.uniform(0.1, 0.5)),
         bezel=bezel,
@@ -290,11 +235,3 @@ def sample_style(rng: np.random.Generator) -> ClockStyle:
         depth=float(rng.uniform(0.06, 0.4)) if rng.random() < 0.55 else 0.0,
         case_colour=_near(rng, bezel_colour, 25) if rng.random() < 0.75 else _colour(rng),
     )
-    # the kinds added for the real clocks that were still misread (issue 24, item 4), drawn after the rest of the design
-    if rng.random() < 0.06:   # hollow hands: an outline the face shows through, a little wider to show it
-        hollow = dict(hollow=True, outline=None)
-        style.hour_hand = replace(style.hour_hand, width=style.hour_hand.width * 1.5, **hollow)
-        style.minute_hand = replace(style.minute_hand, width=style.minute_hand.width * 1.5, **hollow)
-    if rng.random() < 0.15:
-        style.art = sample_art(rng, face, hand_colour)
-    return style
