@@ -270,49 +270,6 @@ def test_dial_model_warm_starts_exports_and_reads(tiny_model, tmp_path):
     assert json.loads((tmp_path / "r.json").read_text())["figures"]["count"] == 8
 
 
-def test_hands_model_learns_dense_points_exports_and_reads(tiny_model, tmp_path):
-    """``--hands`` keeps the parent's reading head, adds the hands head on the stride-8 features (centre,
-    12 o'clock, both tips), trains it against dense cell targets as well as the points, exports 788 outputs,
-    and the reader reads such a model as any other."""
-    from clockreader import load_reader
-    from clockreader.preprocess import prepare
-    from clockreader.render import render_clock
-    from clockreader.train.config import TrainConfig
-    from clockreader.train.learner import train
-    from clockreader.train.objectives import ClockLoss, heat_loss
-
-    out = tmp_path / "hands"
-    train(TrainConfig(arch="resnet10t", pretrained=str(tiny_model / "model.safetensors"), size=64, epochs=1,
-                      epoch_size=32, valid_size=16, bs=16, lr=1e-3, hands=True, out=str(out)))
-    spec = json.loads((out / "model.json").read_text())
-    assert spec["layout"] == "hour720+minute60+hands8" and 0 < spec["metrics"]["valid"]["hands_err"] < 10
-    assert spec["metrics"]["onnx_check"]["same_readings"]
-    net = create_clock_model("resnet10t", str(tiny_model / "model.safetensors"), size=64, hands=True)
-    assert torch.equal(net.head.weight, load_state_file(tiny_model / "model.safetensors")["head.weight"])
-    x = torch.zeros(2, 3, 64, 64)
-    assert net.train()(x).shape == (2, 788 + 4 * 8 * 8) and net.eval()(x).shape == (2, 788)  # cells at stride 8
-    assert torch.allclose(net.eval()(x)[:, 780:], torch.zeros(2, 8), atol=1e-6)  # no prior: every point starts at the centre
-
-    # the dense target: a score map peaked on the true cell costs less than a flat one or one peaked elsewhere
-    pts = torch.tensor([[[0.0, 0.0], [0.0, -0.8], [0.4, -0.2], [-0.5, 0.5]]])
-    flat, right, wrong = torch.zeros(1, 4 * 64), torch.zeros(1, 4, 8, 8), torch.zeros(1, 4, 8, 8)
-    for k, (px, py) in enumerate(pts[0].tolist()):
-        ix, iy = min(int((px + 1) * 4), 7), min(int((py + 1) * 4), 7)
-        right[0, k, iy, ix] = 1.0
-        wrong[0, k, (iy + 4) % 8, (ix + 4) % 8] = 1.0   # half the frame away
-    assert heat_loss(right.flatten(1), pts) < heat_loss(flat, pts) < heat_loss(wrong.flatten(1), pts)
-    outside = pts.clone()
-    outside[0, 3] = torch.tensor([1.5, 0.0])   # a tip out of the frame has no cell: it does not count
-    assert torch.isclose(heat_loss(right.flatten(1), outside), heat_loss(right[:, :3].flatten(1), pts[:, :3]))
-    assert ClockLoss()(torch.cat([torch.zeros(1, 788), flat], 1), pts, torch.tensor([30.0])) > ClockLoss()(torch.zeros(1, 788), pts, torch.tensor([30.0]))
-
-    reader = load_reader(out, locator=None)
-    logits, points = reader._outputs(prepare(render_clock(seed=7, size=128).image, reader.spec)[None])
-    assert logits.shape == (1, 780) and points.shape == (1, 4, 2)
-    with pytest.raises(ModelError, match="not both"):
-        ClockNet("resnet10t", size=64, dial=True, hands=True)
-
-
 def _perturbed_copy(tiny_model, folder, seed=3):
     """The tiny model with its reading head's bias moved (another member for an ensemble)."""
     import onnx

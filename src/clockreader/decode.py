@@ -18,13 +18,12 @@ import numpy as np
 from .time import MINUTES_12H, circular_diff
 
 NUM_OUTPUTS = 780
-DIAL_OUTPUTS = 8  # layout ``...+dial8``: the dial's quarter points (12, 3, 6, 9 o'clock) as x, y in [-1, 1];
-# ``...+hands8``: its centre, 12 o'clock, hour-hand tip and minute-hand tip, the same way
+DIAL_OUTPUTS = 8  # layout ``...+dial8``: the dial's quarter points (12, 3, 6, 9 o'clock) as x, y in [-1, 1]
 
 
 def split_outputs(out: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
-    """A reader network's (N, 780) or (N, 788) output -> (N, 780) reading logits and (N, 4, 2) points (the
-    layout's ``dial8`` or ``hands8``: x, y scaled to [-1, 1] over the model input; None for a model without them)."""
+    """A reader network's (N, 780) or (N, 788) output -> (N, 780) reading logits and (N, 4, 2) dial points
+    (x, y scaled to [-1, 1] over the model input; None for a model without the dial head)."""
     out = np.asarray(out)
     if out.ndim != 2 or out.shape[1] not in (NUM_OUTPUTS, NUM_OUTPUTS + DIAL_OUTPUTS):
         raise ValueError(f"reader outputs must have shape (N, {NUM_OUTPUTS}) or (N, {NUM_OUTPUTS + DIAL_OUTPUTS}). Got {out.shape} instead.")
