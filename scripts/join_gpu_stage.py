@@ -23,7 +23,8 @@ def main(folder: str) -> None:
     for part in sorted(d.glob("part*.safetensors")):
         state.update(load_file(str(part)))
     spec = ModelSpec.load(d / "model.json")
-    model = ClockNet(spec.arch, head=spec.head, size=spec.input_size, dial=spec.layout.endswith("+dial8"))
+    model = ClockNet(spec.arch, head=spec.head, size=spec.input_size, dial=spec.layout.endswith("+dial8"),
+                     hands=spec.layout.endswith("+hands8"))
     model.load_state_dict(state)
     spec = export_model(model.eval(), spec, d)
     print(f"exported {d}/model.onnx: {spec.metrics['onnx_check']}")

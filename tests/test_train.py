@@ -239,21 +239,29 @@ def test_bundled_readers_training_checkpoints_compute_the_bundled_model(tmp_path
         load_run(tmp_path / "model.onnx")
 
 
+def _points_run(tiny_model, tmp_path, head: str):
+    """A one-epoch run from the tiny model with a points head (``dial`` or ``hands``): its folder, after
+    checking its layout, its points error and its ONNX check."""
+    from clockreader.train.config import TrainConfig
+    from clockreader.train.learner import train
+
+    out = tmp_path / head
+    train(TrainConfig(arch="resnet10t", pretrained=str(tiny_model / "model.safetensors"), size=64, epochs=1,
+                      epoch_size=32, valid_size=16, bs=16, lr=1e-3, out=str(out), **{head: True}))
+    spec = json.loads((out / "model.json").read_text())
+    assert spec["layout"] == f"hour720+minute60+{head}8" and 0 < spec["metrics"]["valid"][f"{head}_err"] < 10
+    assert spec["metrics"]["onnx_check"]["same_readings"]
+    return out
+
+
 def test_dial_model_warm_starts_exports_and_reads(tiny_model, tmp_path):
     """``--dial`` keeps the parent's reading head, adds the quarter-point head, exports 788 outputs, and the
     reader reads such a model as any other (its points are not used for reading)."""
     from clockreader import load_reader
     from clockreader.preprocess import prepare
     from clockreader.render import render_clock
-    from clockreader.train.config import TrainConfig
-    from clockreader.train.learner import train
 
-    out = tmp_path / "dial"
-    train(TrainConfig(arch="resnet10t", pretrained=str(tiny_model / "model.safetensors"), size=64, epochs=1,
-                      epoch_size=32, valid_size=16, bs=16, lr=1e-3, dial=True, out=str(out)))
-    spec = json.loads((out / "model.json").read_text())
-    assert spec["layout"] == "hour720+minute60+dial8" and 0 < spec["metrics"]["valid"]["dial_err"] < 10
-    assert spec["metrics"]["onnx_check"]["same_readings"]
+    out = _points_run(tiny_model, tmp_path, "dial")
     parent = create_clock_model("resnet10t", str(tiny_model / "model.safetensors"), size=64, dial=True)
     assert torch.equal(parent.head.weight, load_state_file(tiny_model / "model.safetensors")["head.weight"])
     with torch.no_grad():  # the dial head starts as a head-on, upright dial
@@ -268,6 +276,62 @@ def test_dial_model_warm_starts_exports_and_reads(tiny_model, tmp_path):
                           "--locate", "never", "--quiet", "--json", str(tmp_path / "r.json")], capture_output=True, text=True, timeout=300)
     assert res.returncode == 0, res.stderr[-500:]
     assert json.loads((tmp_path / "r.json").read_text())["figures"]["count"] == 8
+
+
+def test_hands_model_learns_dense_points_exports_and_reads(tiny_model, tmp_path):
+    """``--hands`` keeps the parent's reading head, adds the hands head on the stride-8 features (centre,
+    12 o'clock, both tips), trains it against dense cell targets as well as the points, exports 788 outputs,
+    and the reader reads such a model as any other."""
+    from clockreader import load_reader
+    from clockreader.preprocess import prepare
+    from clockreader.render import render_clock
+    from clockreader.train.objectives import ClockLoss, heat_loss
+
+    out = _points_run(tiny_model, tmp_path, "hands")
+    net = create_clock_model("resnet10t", str(tiny_model / "model.safetensors"), size=64, hands=True)
+    assert torch.equal(net.head.weight, load_state_file(tiny_model / "model.safetensors")["head.weight"])
+    x = torch.zeros(2, 3, 64, 64)
+    assert net.train()(x).shape == (2, 788 + 4 * 8 * 8) and net.eval()(x).shape == (2, 788)  # cells at stride 8
+    assert torch.allclose(net.eval()(x)[:, 780:], torch.zeros(2, 8), atol=1e-6)  # no prior: every point starts at the centre
+
+    # the dense target: a score map peaked on the true cell costs less than a flat one or one peaked elsewhere
+    pts = torch.tensor([[[0.0, 0.0], [0.0, -0.8], [0.4, -0.2], [-0.5, 0.5]]])
+    flat, right, wrong = torch.zeros(1, 4 * 64), torch.zeros(1, 4, 8, 8), torch.zeros(1, 4, 8, 8)
+    for k, (px, py) in enumerate(pts[0].tolist()):
+        ix, iy = min(int((px + 1) * 4), 7), min(int((py + 1) * 4), 7)
+        right[0, k, iy, ix] = 1.0
+        wrong[0, k, (iy + 4) % 8, (ix + 4) % 8] = 1.0   # half the frame away
+    assert heat_loss(right.flatten(1), pts) < heat_loss(flat, pts) < heat_loss(wrong.flatten(1), pts)
+    outside = pts.clone()
+    outside[0, 3] = torch.tensor([1.5, 0.0])   # a tip out of the frame has no cell: it does not count
+    assert torch.isclose(heat_loss(right.flatten(1), outside), heat_loss(right[:, :3].flatten(1), pts[:, :3]))
+    assert ClockLoss()(torch.cat([torch.zeros(1, 788), flat], 1), pts, torch.tensor([30.0])) > ClockLoss()(torch.zeros(1, 788), pts, torch.tensor([30.0]))
+
+    reader = load_reader(out, locator=None)
+    logits, points = reader._outputs(prepare(render_clock(seed=7, size=128).image, reader.spec)[None])
+    assert logits.shape == (1, 780) and points.shape == (1, 4, 2)
+    with pytest.raises(ModelError, match="not both"):
+        ClockNet("resnet10t", size=64, dial=True, hands=True)
+
+
+def test_hand_votes_decode_the_bins_jointly_with_the_points():
+    """A +hands8 model's points vote in decoding (spec.points_weight): each tip's angle about the predicted
+    centre, measured from the predicted 12, pulls its hand's bins; weight 0 leaves the bins alone."""
+    from clockreader.decode import decode, hand_votes, tip_angles
+
+    # centre, 12 o'clock, and the tips of 4:15 (the hour hand at 127.75 degrees, the minute hand at 93), y down
+    tip = lambda deg, r: [r * np.sin(np.radians(deg)), -r * np.cos(np.radians(deg))]  # noqa: E731
+    pts = np.array([[[0.0, 0.0], [0.0, -0.8], tip(127.75, 0.4), tip(93.0, 0.6)]])
+    hour, minute = tip_angles(pts)
+    assert abs(hour[0] - 127.75) < 1e-6 and abs(minute[0] - 93.0) < 1e-6
+    turned = pts @ np.array([[0.0, 1.0], [-1.0, 0.0]])  # the whole dial turned 90 degrees: the same time
+    assert np.allclose(tip_angles(turned), (hour, minute))
+    flat = np.zeros((1, 780), np.float32)
+    assert np.array_equal(hand_votes(flat, pts, 0.0), flat)
+    assert decode(hand_votes(flat, pts, 8.0))[0][0] == 4 * 60 + 15  # 4:15, from the points alone
+    sure = flat.copy()
+    sure[0, 2 * 60 + 40] = sure[0, 720 + 40] = 12.0   # bins sure of 2:40: a weak vote does not overturn them
+    assert decode(hand_votes(sure, pts, 0.5))[0][0] == 2 * 60 + 40
 
 
 def _perturbed_copy(tiny_model, folder, seed=3):

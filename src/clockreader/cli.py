@@ -37,6 +37,9 @@ def _add_train_args(p: argparse.ArgumentParser) -> None:
                    "as the locators crop a small clock from a wide photo (default 0)")
     p.add_argument("--dial", action="store_true", default=None,
                    help="also learn the dial's quarter points (an extra head; the points are not used for reading)")
+    p.add_argument("--hands", action="store_true", default=None,
+                   help="also learn where the dial's centre, its 12 o'clock and the hands' tips are, densely (an extra head on "
+                        "the stride-8 features; layout hour720+minute60+hands8)")
     p.add_argument("--out", help="output folder (default runs/model)")
 
 
@@ -47,7 +50,7 @@ def _train_config(args):
 
     cfg = PRESETS[args.preset]
     over = {k: getattr(args, k) for k in ("arch", "pretrained", "size", "resize", "epochs", "epoch_size", "valid_size",
-                                          "bs", "lr", "seed", "workers", "device", "bf16", "full_rotation", "turned", "steep", "far", "dial", "out")
+                                          "bs", "lr", "seed", "workers", "device", "bf16", "full_rotation", "turned", "steep", "far", "dial", "hands", "out")
             if getattr(args, k, None) is not None}
     if args.data:
         over["data"] = tuple(args.data)

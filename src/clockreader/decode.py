@@ -18,17 +18,44 @@ import numpy as np
 from .time import MINUTES_12H, circular_diff
 
 NUM_OUTPUTS = 780
-DIAL_OUTPUTS = 8  # layout ``...+dial8``: the dial's quarter points (12, 3, 6, 9 o'clock) as x, y in [-1, 1]
+DIAL_OUTPUTS = 8  # layout ``...+dial8``: the dial's quarter points (12, 3, 6, 9 o'clock) as x, y in [-1, 1];
+# ``...+hands8``: its centre, 12 o'clock, hour-hand tip and minute-hand tip, the same way
 
 
 def split_outputs(out: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
-    """A reader network's (N, 780) or (N, 788) output -> (N, 780) reading logits and (N, 4, 2) dial points
-    (x, y scaled to [-1, 1] over the model input; None for a model without the dial head)."""
+    """A reader network's (N, 780) or (N, 788) output -> (N, 780) reading logits and (N, 4, 2) points (the
+    layout's ``dial8`` or ``hands8``: x, y scaled to [-1, 1] over the model input; None for a model without them)."""
     out = np.asarray(out)
     if out.ndim != 2 or out.shape[1] not in (NUM_OUTPUTS, NUM_OUTPUTS + DIAL_OUTPUTS):
         raise ValueError(f"reader outputs must have shape (N, {NUM_OUTPUTS}) or (N, {NUM_OUTPUTS + DIAL_OUTPUTS}). Got {out.shape} instead.")
     dial = out[:, NUM_OUTPUTS:].reshape(len(out), 4, 2) if out.shape[1] > NUM_OUTPUTS else None
     return out[:, :NUM_OUTPUTS], dial
+
+
+def tip_angles(points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(N, 4, 2) ``hands8`` points (centre, 12 o'clock, hour tip, minute tip) -> each hand's angle in degrees,
+    clockwise from the predicted 12 about the predicted centre (image y points down)."""
+    points = np.asarray(points, np.float64)
+
+    def angle(p):
+        d = p - points[:, 0]
+        return np.degrees(np.arctan2(d[:, 0], -d[:, 1]))
+    twelve = angle(points[:, 1])
+    return (angle(points[:, 2]) - twelve) % 360, (angle(points[:, 3]) - twelve) % 360
+
+
+def hand_votes(logits: np.ndarray, points: np.ndarray, weight: float) -> np.ndarray:
+    """Decode the bins jointly with a ``+hands8`` model's points: each hand's tip angle adds
+    ``weight * cos(bin angle - tip angle)`` to its head's logits (a von Mises vote; a bin's angle is its centre's).
+    ``weight`` 0 leaves the logits as they are."""
+    logits = np.asarray(logits, np.float32)
+    if not weight:
+        return logits
+    hour, minute = tip_angles(points)
+    out = np.array(logits, np.float64)
+    out[:, :720] += weight * np.cos(np.radians((np.arange(720) + 0.5) * 0.5)[None] - np.radians(hour)[:, None])
+    out[:, 720:] += weight * np.cos(np.radians((np.arange(60) + 0.5) * 6.0)[None] - np.radians(minute)[:, None])
+    return out.astype(np.float32)
 
 
 def _log_softmax(x: np.ndarray) -> np.ndarray:

@@ -19,9 +19,9 @@ from .errors import ModelError
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
 RESIZE_METHODS = ("squish", "pad", "crop")
-# hour720+minute60: the clock reader's logits; +dial8: then the dial's quarter points (see decode.split_outputs);
-# centernet: the locator's (heatmap, log width, log height)
-LAYOUTS = ("hour720+minute60", "hour720+minute60+dial8", "centernet")
+# hour720+minute60: the clock reader's logits; +dial8: then the dial's quarter points, +hands8: then its centre,
+# 12 o'clock and the hands' tips (see decode.split_outputs); centernet: the locator's (heatmap, log width, log height)
+LAYOUTS = ("hour720+minute60", "hour720+minute60+dial8", "hour720+minute60+hands8", "centernet")
 
 
 @dataclass
@@ -40,6 +40,7 @@ class ModelSpec:
     layout: str = "hour720+minute60"
     head: str = "pool"                             # reader network head: pool (see train.model)
     unsure_threshold: float = 0.5                  # reader: below this confidence a reading is unsure
+    points_weight: float = 0.0                     # +hands8 reader: weight of the hands' points in decoding (decode.hand_votes)
     stride: int = 8                                # locator: heatmap cell size in input pixels
     score_threshold: float = 0.3                   # locator: lowest heatmap peak that counts as a clock
     zoom_threshold: float | None = None            # small-clock locator: the same in the zoomed search's tiles (None: score_threshold)
@@ -67,7 +68,7 @@ class ModelSpec:
 
     @property
     def num_outputs(self) -> int:
-        return NUM_OUTPUTS + DIAL_OUTPUTS if self.layout.endswith("+dial8") else NUM_OUTPUTS
+        return NUM_OUTPUTS + DIAL_OUTPUTS if self.layout.endswith(("+dial8", "+hands8")) else NUM_OUTPUTS
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), indent=2, sort_keys=True)

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..decode import decode, split_outputs
+from ..decode import decode, hand_votes, split_outputs
 from ..errors import ClockReaderError, ModelError
 from ..images import ImageInput, describe, draft_scale, load_image
 from ..preprocess import prepare
@@ -107,11 +107,18 @@ class ClockReader:
         without that head; the points are not used for reading)."""
         batch = np.ascontiguousarray(batch, np.float32)
         if not self.tta:
-            return split_outputs(self._run(batch))
+            return self._voted(*split_outputs(self._run(batch)))
         views = tta_views(batch)
-        logits, dial = split_outputs(self._run(views.reshape(-1, *batch.shape[1:])))
+        logits, dial = self._voted(*split_outputs(self._run(views.reshape(-1, *batch.shape[1:]))))
         merged = merge_views(logits.reshape(len(views), len(batch), -1))
         return merged, None if dial is None else dial[:len(batch)]  # the unshifted view's points
+
+    def _voted(self, logits: np.ndarray, points: np.ndarray | None):
+        """A ``+hands8`` model's bins decoded jointly with its points (``spec.points_weight``; see
+        :func:`clockreader.decode.hand_votes`)."""
+        if points is not None and self.spec.layout.endswith("+hands8") and self.spec.points_weight:
+            logits = hand_votes(logits, points, self.spec.points_weight)
+        return logits, points
 
     def image_logits(self, images: list) -> np.ndarray:
         """(N, 780) logits for loaded RGB images."""

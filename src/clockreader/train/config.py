@@ -45,8 +45,11 @@ class TrainConfig(FitConfig):
     steep: float = 0.15                # share of training dials seen 40-60 degrees off axis
     far: float = 0.0                   # share of training clocks seen from far away (rendered small, enlarged)
     dial: bool = False                 # also regress the dial's quarter points (an extra target; layout +dial8)
-    dial_weight: float = 5.0           # weight of the dial points' L1 loss (in half-frames) beside the reading's
-    dial_lr: float = 20.0              # the dial head's learning rate, as a multiple of lr (it starts from zero)
+    hands: bool = False                # also learn the centre, 12 o'clock and the hands' tips, densely (layout +hands8)
+    dial_weight: float = 5.0           # weight of the points' L1 loss (in half-frames) beside the reading's
+    heat_weight: float = 1.0           # hands: weight of the points' cell-score cross-entropy (train loss only: eval has no scores)
+    heat_sigma: float = 1.0            # hands: the Gaussian cell target's width, in cells
+    dial_lr: float = 20.0              # the points head's learning rate, as a multiple of lr (it starts from zero)
     extra: dict = field(default_factory=dict)
 
 

@@ -2,7 +2,8 @@
 
 Each item is ``(TensorImage (3, S, S) in [0, 1], exact minutes since 12:00 as a float tensor)``; with
 ``dial=True`` a synthetic item is ``(image, TensorPoint (4, 2), minutes)``: the dial's quarter points as
-x, y in [-1, 1], which fastai's batch augmentations move with the pixels. The
+x, y in [-1, 1], which fastai's batch augmentations move with the pixels; with ``hands=True`` the points are
+the dial's centre, its 12 o'clock and the hour and minute hands' tips (``train.model.HAND_POINTS``). The
 resize is :func:`clockreader.preprocess.resize_for_model`, the same as at inference; augmentation and
 normalisation follow as fastai batch transforms.
 """
@@ -37,12 +38,12 @@ class SyntheticClocks(Dataset):
 
     def __init__(self, length: int, size: int = 128, seed: int = 0, resize: str = "squish",
                  full_rotation: bool = False, split_idx: int = 0, turned: float = 0.1, steep: float = 0.15,
-                 dial: bool = False, far: float = 0.0):
+                 dial: bool = False, far: float = 0.0, hands: bool = False):
         self.length, self.size, self.seed, self.resize = length, size, seed, resize
         self.full_rotation, self.split_idx, self.epoch, self.turned, self.steep = full_rotation, split_idx, 0, turned, steep
-        self.dial, self.far = dial, far
-        if dial and resize != "squish":
-            raise ValueError("dial points are given for squish-resized clocks only")
+        self.dial, self.far, self.hands = dial, far, hands
+        if (dial or hands) and resize != "squish":
+            raise ValueError("dial and hand points are given for squish-resized clocks only")
 
     def __len__(self) -> int:
         return self.length
@@ -55,9 +56,10 @@ class SyntheticClocks(Dataset):
         s = render_clock(rng, size=side, full_rotation=self.full_rotation, turned=self.turned, steep=self.steep)
         img = resize_for_model(s.image, self.size, self.resize)
         x, minutes = TensorImage(torch.from_numpy(to_unit_array(img))), torch.tensor(s.time.minutes, dtype=torch.float32)
-        if not self.dial:
+        if not (self.dial or self.hands):
             return x, minutes
-        pts = np.asarray(s.dial, np.float32) * np.float32(2.0 / side) - 1.0  # rendered at ``side``
+        pts = s.dial if self.dial else [s.center, s.twelve, s.tips["hour"], s.tips["minute"]]
+        pts = np.asarray(pts, np.float32) * np.float32(2.0 / side) - 1.0  # rendered at ``side``
         return x, TensorPoint(torch.from_numpy(pts), img_size=(self.size, self.size)), minutes
 
 

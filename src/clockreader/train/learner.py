@@ -28,12 +28,12 @@ from .config import LITE0, PRESETS, TrainConfig  # noqa: F401  (PRESETS: the CLI
 from .data import LabelledClocks, SyntheticClocks
 from .fit import fit, make_learner, plot_history, start_run
 from .model import create_clock_model
-from .objectives import ClockLoss, acc_1min, acc_5min, acc_hour, dial_err
+from .objectives import ClockLoss, acc_1min, acc_5min, acc_hour, dial_err, hands_err
 
 
-def dial_splitter(model) -> list:
-    """Two parameter groups: the network, and the dial head (trained at ``dial_lr`` times the rate)."""
-    head = list(model.dial_head.parameters())
+def points_splitter(model) -> list:
+    """Two parameter groups: the network, and its points head (dial or hands; trained at ``dial_lr`` times the rate)."""
+    head = list((model.dial_head if model.dial_head is not None else model.hands_head).parameters())
     ids = {id(p) for p in head}
     return [[p for p in model.parameters() if id(p) not in ids], head]
 
@@ -45,9 +45,9 @@ def create_dataloaders(cfg: TrainConfig, device: torch.device) -> DataLoaders:
     for src in cfg.data:
         if src == "synthetic":
             parts.append(SyntheticClocks(cfg.epoch_size, cfg.size, cfg.seed, cfg.resize, cfg.full_rotation, split_idx=0,
-                                         turned=cfg.turned, steep=cfg.steep, dial=cfg.dial, far=cfg.far))
-        elif cfg.dial:
-            raise DatasetError(f"{src}: --dial trains on synthetic clocks only (a folder has no dial points)")
+                                         turned=cfg.turned, steep=cfg.steep, dial=cfg.dial, far=cfg.far, hands=cfg.hands))
+        elif cfg.dial or cfg.hands:
+            raise DatasetError(f"{src}: --dial and --hands train on synthetic clocks only (a folder has no points)")
         else:
             items = [it for it in read_dataset(src) if it.extra.get("split", "train") == "train"]
             if not items:
@@ -56,14 +56,15 @@ def create_dataloaders(cfg: TrainConfig, device: torch.device) -> DataLoaders:
     train_ds = parts[0] if len(parts) == 1 else ConcatDataset(parts)
     train_ds.split_idx = 0
     # validation: a fixed seed far from the training seeds, one clock per minute of 12 h by default
-    valid_ds = SyntheticClocks(cfg.valid_size, cfg.size, seed=10_000 + cfg.seed, resize=cfg.resize, split_idx=1, dial=cfg.dial)
+    valid_ds = SyntheticClocks(cfg.valid_size, cfg.size, seed=10_000 + cfg.seed, resize=cfg.resize, split_idx=1, dial=cfg.dial,
+                               hands=cfg.hands)
     norm = Normalize.from_stats(IMAGENET_MEAN, IMAGENET_STD, cuda=device.type == "cuda")
     # Like the seed's aug_transforms(size=128, min_scale=0.75), but label-safe: never flip (a mirrored
     # clock shows another time) and rotate at most 10 degrees so the dial's 12 stays findable.
     # With dial points: fastai's RandomResizedCropGPU slices point tensors as if they were images; the same
     # crop (a square of 75-100% of the area, anywhere) is a zoom of 1-1.155 about a random centre, which
     # moves points with the pixels.
-    crop = dict(min_scale=1.0, min_zoom=1.0, max_zoom=1 / 0.75 ** 0.5) if cfg.dial else dict(min_scale=0.75)
+    crop = dict(min_scale=1.0, min_zoom=1.0, max_zoom=1 / 0.75 ** 0.5) if cfg.dial or cfg.hands else dict(min_scale=0.75)
     augs = aug_transforms(size=cfg.size, do_flip=False, max_rotate=10.0, max_warp=0.1, **crop)
     train_dl = TfmdDL(train_ds, bs=cfg.bs, shuffle=True, drop_last=True, num_workers=cfg.workers,
                       after_batch=[*augs, norm], device=device)
@@ -74,10 +75,11 @@ def create_dataloaders(cfg: TrainConfig, device: torch.device) -> DataLoaders:
 def create_learner(cfg: TrainConfig) -> Learner:
     device = start_run(cfg)
     dls = create_dataloaders(cfg, device)
-    model = create_clock_model(cfg.arch, cfg.pretrained, head=cfg.head, size=cfg.size, dial=cfg.dial)
-    metrics = [acc_1min, acc_hour, acc_5min] + ([dial_err] if cfg.dial else [])
-    extra = {"splitter": dial_splitter} if cfg.dial else {}
-    return make_learner(cfg, dls, model, ClockLoss(dial_weight=cfg.dial_weight), metrics, **extra)
+    model = create_clock_model(cfg.arch, cfg.pretrained, head=cfg.head, size=cfg.size, dial=cfg.dial, hands=cfg.hands)
+    metrics = [acc_1min, acc_hour, acc_5min] + ([dial_err] if cfg.dial else [hands_err] if cfg.hands else [])
+    extra = {"splitter": points_splitter} if cfg.dial or cfg.hands else {}
+    loss = ClockLoss(dial_weight=cfg.dial_weight, heat_weight=cfg.heat_weight, heat_sigma=cfg.heat_sigma)
+    return make_learner(cfg, dls, model, loss, metrics, **extra)
 
 
 def _warm_start(pretrained: str | None) -> dict:
@@ -113,10 +115,10 @@ def train(cfg: TrainConfig, command: str | None = None) -> ModelSpec:
     from .export import export_model
 
     learn = create_learner(cfg)
-    run = fit(learn, cfg, np.array([cfg.lr, cfg.lr * cfg.dial_lr]) if cfg.dial else None)
+    run = fit(learn, cfg, np.array([cfg.lr, cfg.lr * cfg.dial_lr]) if cfg.dial or cfg.hands else None)
     spec = ModelSpec(
         arch=cfg.arch, head=cfg.head, input_size=cfg.size, resize=cfg.resize, mean=IMAGENET_MEAN, std=IMAGENET_STD,
-        layout="hour720+minute60+dial8" if cfg.dial else "hour720+minute60",
+        layout="hour720+minute60+dial8" if cfg.dial else "hour720+minute60+hands8" if cfg.hands else "hour720+minute60",
         training={
             "config": {k: (list(v) if isinstance(v, tuple) else v) for k, v in asdict(cfg).items()},
             "command": command or " ".join(sys.argv), "commit": run.commit, "seconds": round(run.seconds),

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import timm
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 from ..decode import DIAL_OUTPUTS, NUM_OUTPUTS
@@ -43,20 +44,40 @@ class ClockNet(nn.Module):
     ``dial=True`` adds a :class:`DialHead` on the last feature map that finds the dial's quarter points
     (12, 3, 6 and 9 o'clock on the face's edge; x, y in [-1, 1] over the input): an extra target
     (rectifying dials with them lost its A/B on real photos: docs/history.md, "Rectification"). Its 8 outputs follow the 780 logits.
+
+    ``hands=True`` adds a :class:`HandsHead` on the stride-8 and 16 maps: the centre, 12 o'clock and both hands'
+    tips (layout ``+hands8``), a dense target; in training mode each point's cell scores follow its 8 outputs.
     """
 
-    def __init__(self, arch: str, drop_rate: float = 0.2, head: str = "pool", size: int = 128, dial: bool = False):
+    def __init__(self, arch: str, drop_rate: float = 0.2, head: str = "pool", size: int = 128, dial: bool = False,
+                 hands: bool = False):
         super().__init__()
         if head not in HEADS:
             raise ModelError(f"Unknown head {head!r}: choose one of {', '.join(HEADS)}")
+        if dial and hands:
+            raise ModelError("a reader learns the dial's quarter points (dial) or its hands' points (hands), not both")
         try:
             self.backbone = timm.create_model(arch, pretrained=False, num_classes=0, drop_rate=drop_rate)
         except RuntimeError as e:  # timm: "Unknown model (...)"
             raise ModelError(f"Unknown architecture {arch!r}: pick a name from timm.list_models(), e.g. efficientnet_lite0") from e
         self.dial_head = DialHead(self.backbone.num_features) if dial else None
+        self.hands_levels = None
+        if hands:  # the feature levels at strides 8 and 16, whatever the backbone's first stride
+            levels = {f["reduction"]: i for i, f in enumerate(self.backbone.feature_info)}
+            if 8 not in levels or 16 not in levels:
+                raise ModelError(f"--hands needs {arch} features at strides 8 and 16; it has {sorted(levels)}")
+            self.hands_levels = [levels[8], levels[16]]
+        self.hands_head = (HandsHead(*(self.backbone.feature_info[i]["num_chs"] for i in self.hands_levels))
+                           if hands else None)
         self.head = nn.Linear(self.backbone.num_features, NUM_OUTPUTS)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if self.hands_head is not None:
+            f, (f8, f16) = self.backbone.forward_intermediates(x, indices=self.hands_levels)
+            points, scores = self.hands_head(f8, f16)
+            out = [self.head(self.backbone.forward_head(f)), points]
+            # training also hands the loss each point's cell scores (dense targets); inference gives 788 numbers
+            return torch.cat(out + [scores.flatten(1)] if self.training else out, 1)
         if self.dial_head is None:
             return self.head(self.backbone(x))
         f = self.backbone.forward_features(x)
@@ -74,6 +95,34 @@ def integral_points(o: torch.Tensor, gh: int, gw: int) -> tuple[torch.Tensor, to
     px = (w * (cx + o[:, :, 1] * (2.0 / gw))).sum(-1)
     py = (w * (cy + o[:, :, 2] * (2.0 / gh))).sum(-1)
     return torch.stack([px, py], -1), o[:, :, 0]
+
+
+HAND_POINTS = ("center", "twelve", "hour", "minute")  # layout +hands8: these points' x, y in [-1, 1], in this order
+
+
+class HandsHead(nn.Module):
+    """Where the dial's centre, its 12 o'clock and the two hands' tips are (:data:`HAND_POINTS`), from the
+    backbone's stride-8 and stride-16 maps fused as the locator fuses them (24 x 24 cells at 192 px): the
+    renderer's exact truth for every clock, a dense target beside the one label per image (issue 24, item 2).
+    Integral regression (:func:`integral_points`) with no prior, so that the cell scores the loss pulls towards
+    a Gaussian round each true point are where the point comes out (a prior would have to be undone by the
+    offsets). Starts with every point at the centre (uniform scores, zero offsets)."""
+
+    def __init__(self, c8: int, c16: int, hidden: int = 64):
+        super().__init__()
+        self.points = len(HAND_POINTS)
+        self.skip, self.lateral = nn.Conv2d(c8, hidden, 1), nn.Conv2d(c16, hidden, 1)
+        self.body = nn.Sequential(nn.Conv2d(hidden, hidden, 3, padding=1, bias=False), nn.BatchNorm2d(hidden), nn.SiLU())
+        self.out = nn.Conv2d(hidden, 3 * self.points, 1)  # per point: score, dx, dy
+        nn.init.zeros_(self.out.weight)
+        nn.init.zeros_(self.out.bias)
+
+    def forward(self, f8: torch.Tensor, f16: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        y = self.skip(f8) + F.interpolate(self.lateral(f16), size=f8.shape[-2:], mode="nearest")
+        n, _, gh, gw = y.shape
+        o = self.out(self.body(y)).view(n, self.points, 3, gh * gw)
+        pts, scores = integral_points(o, gh, gw)
+        return pts.flatten(1), scores
 
 
 class DialHead(nn.Module):
@@ -162,14 +211,14 @@ ONNX_REFUSED = ("{path}: an exported ONNX model cannot be fine-tuned (its BatchN
 
 
 def create_clock_model(arch: str = "tf_efficientnet_lite0", pretrained: str | None = LITE0, drop_rate: float = 0.2,
-                       head: str = "pool", size: int = 128, dial: bool = False) -> ClockNet:
+                       head: str = "pool", size: int = 128, dial: bool = False, hands: bool = False) -> ClockNet:
     """Build a :class:`ClockNet`. ``pretrained``: None (random init), ``lite0-imagenet``, ``hub`` or a path.
 
     A path may hold a whole ClockNet (``backbone.*``/``head.*`` keys) or a timm backbone checkpoint. An exported
     ``.onnx`` is refused: its BatchNorms are folded into the convolutions, so fine-tuning starts from the training
     checkpoint, which is kept for every bundled model (``checkpoints/``).
     """
-    model = ClockNet(arch, drop_rate, head, size, dial)
+    model = ClockNet(arch, drop_rate, head, size, dial, hands)
     if pretrained is None or pretrained == "none":
         return model
     if pretrained == LITE0:
@@ -208,7 +257,8 @@ def load_run(path: str | Path) -> tuple[ClockNet, ModelSpec]:
     if path.suffix == ".onnx":
         raise ModelError(ONNX_REFUSED.format(path=path))
     spec = ModelSpec.load(path.with_suffix(".json"))
-    model = ClockNet(spec.arch, head=spec.head, size=spec.input_size, dial=spec.layout.endswith("+dial8"))
+    model = ClockNet(spec.arch, head=spec.head, size=spec.input_size, dial=spec.layout.endswith("+dial8"),
+                     hands=spec.layout.endswith("+hands8"))
     model.load_state_dict(load_state_file(path))
     return model, spec
 
