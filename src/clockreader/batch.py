@@ -170,7 +170,7 @@ class ReadActor:
         photos = [(n, s) for n, s in zip(names, srcs) if not is_video(s)]
         try:
             got = dict(zip((n for n, _ in photos), self.reader.read_many([s for _, s in photos], locate=self.locate,
-                                                                        batch_size=READ_BATCH)))
+                                                                        batch_size=READ_BATCH, first=True)))
             photo_rows = {n: rows_for(got[n]) for n, _ in photos}
         except Exception:  # noqa: BLE001 - see the docstring
             photo_rows = {n: self._guarded(s, lambda s=s: self.reader.read_rows(s, locate=self.locate)) for n, s in photos}

@@ -126,7 +126,7 @@ def run_test(source: str, model: str | Path | None = None, tolerance: int = 1, b
                 yield e
 
     failed, ok_items, readings = [], [], []
-    results = reader.read_many(sources(), locate="never" if crop == "box" else locate, batch_size=batch_size)
+    results = reader.read_many(sources(), locate="never" if crop == "box" else locate, batch_size=batch_size, first=True)
     for it, res in zip(tqdm(items, desc="reading", unit="img", disable=not progress), results):
         if isinstance(res, ClockReaderError):
             failed.append({"path": it.name, "true": str(it.time), "error": str(res), **it.extra})

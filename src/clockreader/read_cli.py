@@ -205,7 +205,8 @@ def run_read(args) -> int:
             failed += not _read_video(printer, reader, args, name, src)
             bar.update(1)
             continue
-        results = reader.read_many([src for _, src, _ in run], locate=args.locate, batch_size=args.batch_size)
+        results = reader.read_many([src for _, src, _ in run], locate=args.locate, batch_size=args.batch_size,
+                                   first=not args.all)
         for (name, src, rel), res in zip(run, results):
             bar.update(1)
             rows = rows_for(res, args.all)

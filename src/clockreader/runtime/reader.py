@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections import deque
 from pathlib import Path
 
 import numpy as np
@@ -103,8 +104,8 @@ class ClockReader:
         return self._outputs(batch)[0]
 
     def _outputs(self, batch: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
-        """(N, 780) reading logits and the (N, 4, 2) dial points of a model trained with ``--dial`` (None
-        without that head; the points are not used for reading)."""
+        """(N, 780) reading logits and the (N, 4, 2) points of a model trained with ``--dial`` or ``--hands``
+        (None without such a head); a ``+hands8`` model's points also vote in its logits (:meth:`_voted`)."""
         batch = np.ascontiguousarray(batch, np.float32)
         if not self.tta:
             return self._voted(*split_outputs(self._run(batch)))
@@ -176,24 +177,27 @@ class ClockReader:
             self._locator = ClockLocator(src, self.threads, zoom=self.zoom)
         return self._locator
 
-    def read_all(self, image: ImageInput, locate: str = "auto") -> list[Reading]:
+    def read_all(self, image: ImageInput, locate: str = "auto", first: bool = False) -> list[Reading]:
         """Every clock in a photo: find them with the locator, crop each with a margin, read each.
 
         ``locate``: ``never`` reads the whole image; ``always`` reads every clock found (the whole image,
         marked unsure, when none is found); ``auto`` crops only when the best clock covers less than half
         the image. The first reading is the locators' most likely clock. Each reading's ``box`` is the
-        clock's box in the input's own pixels. Raises :class:`ClockReaderError` for an unreadable input.
+        clock's box in the input's own pixels (``first``: that reading alone, see :meth:`read_many`). Raises
+        :class:`ClockReaderError` for an unreadable input.
         """
-        res = next(self.read_many([image], locate=locate))
+        res = next(self.read_many([image], locate=locate, first=first))
         if isinstance(res, ClockReaderError):
             raise res
         return res
 
-    def read_many(self, sources, locate: str = "auto", batch_size: int = READ_BATCH):
+    def read_many(self, sources, locate: str = "auto", batch_size: int = READ_BATCH, first: bool = False):
         """Yield, in order, every clock of each source (a list of :class:`Reading`, as :meth:`read_all`), or
         the :class:`ClockReaderError` of one that cannot be read. The crops of several photos share a model
         call of up to ``batch_size`` images, so the locators' per-photo work and the reader's batched work
-        both run whatever ``locate`` is. A source that is a :class:`ClockReaderError` is yielded as it is."""
+        both run whatever ``locate`` is. A source that is a :class:`ClockReaderError` is yielded as it is.
+        ``first``: read only what the first reading needs (the locators' most likely clock, and under ``auto``
+        the whole photo), so each list holds that one reading, the same as without it."""
         if locate not in ("auto", "always", "never"):
             raise ValueError(f"The 'locate' parameter must be auto, always or never. Got {locate!r} instead.")
         if not isinstance(batch_size, int) or batch_size < 1:
@@ -234,7 +238,7 @@ class ClockReader:
             try:
                 if isinstance(src, ClockReaderError):   # an input already known to be bad keeps its place
                     raise src
-                crops, boxes, found, whole = self._plan(src, locate)
+                crops, boxes, found, whole = self._plan(src, locate, first)
                 plans[i] = (boxes, found, whole)
                 views.extend((i, c) for c in crops)
             except ClockReaderError as e:
@@ -246,16 +250,16 @@ class ClockReader:
         run()
         yield from ready(done)
 
-    def _plan(self, image: ImageInput, locate: str):
+    def _plan(self, image: ImageInput, locate: str, first: bool = False):
         """(views to read, their boxes in the input's pixels, whether a clock was found, whether the last view is
-        the whole photo, read beside the crops under ``auto``) for one photo."""
+        the whole photo, read beside the crops under ``auto``) for one photo; with ``first``, the best box alone."""
         im = load_image(image, draft_size=1024 if locate != "never" else self.spec.input_size * 2)
         if locate == "never" or self.locator is None:
             return [im], None, True, False
         dets = self.locator.locate(im)
         if not dets:
             return [im], None, False, False
-        boxes = [d.box for d in dets]      # in the input's own pixels, also when a JPEG was decoded in draft
+        boxes = [d.box for d in (dets[:1] if first else dets)]  # in the input's own pixels, also when a JPEG was decoded in draft
         sx, sy = draft_scale(im)
         here = [np.divide(b, [sx, sy, sx, sy]) for b in boxes]   # ... and in the decoded image's
         if locate == "auto" and _fills_frame(here[0], im):
@@ -269,7 +273,7 @@ class ClockReader:
 
     def read_rows(self, source: ImageInput, locate: str = "auto", all_clocks: bool = False) -> list[dict]:
         """The JSON/CSV rows of one input (see :func:`rows_for`), never raising for a bad one."""
-        return rows_for(next(self.read_many([source], locate=locate)), all_clocks)
+        return rows_for(next(self.read_many([source], locate=locate, first=not all_clocks)), all_clocks)
 
     def iter_video(self, path: str | Path, every: float | None = 1.0, frames: slice | None = None,
                    locate: str = "auto", info: list | None = None, batch_size: int = READ_BATCH):
@@ -282,7 +286,7 @@ class ClockReader:
         from ..errors import InvalidVideoError
         from ..video import FrameReading, iter_frames
 
-        where: list = []   # (index, t) of each frame given to read_many, or None for the file's error
+        where: deque = deque()   # (index, t) of each frame given to read_many, or None for the file's error
 
         def images():
             try:
@@ -293,7 +297,9 @@ class ClockReader:
                 where.append(None)
                 yield e
 
-        for res, at in zip(self.read_many(images(), locate=locate, batch_size=batch_size), _popleft(where)):
+        # each frame's place is in ``where`` before read_many yields its result (never the sentinel)
+        results = self.read_many(images(), locate=locate, batch_size=batch_size, first=True)
+        for res, at in zip(results, iter(where.popleft, object())):
             if at is None:
                 raise res
             if isinstance(res, ClockReaderError):   # a frame no photo reader takes (a 320x12 strip, say)
@@ -323,12 +329,6 @@ class ClockReader:
         track = track_of(got, tolerance=tolerance, fps=meta.fps if meta else None)
         return VideoReading(str(path), meta, got, track, error)
 
-def _popleft(items: list):
-    """Yield a growing list's items from the front (each is there before its result is asked for)."""
-    while True:
-        yield items.pop(0)
-
-
 _DEFAULT: dict = {}
 
 
@@ -357,7 +357,7 @@ def read_time(image: ImageInput, model: str | Path | None = None) -> Reading:
     key = str(model)
     if key not in _DEFAULT:
         _DEFAULT[key] = ClockReader(model)
-    return _DEFAULT[key].read_all(image, locate="auto")[0]
+    return _DEFAULT[key].read_all(image, locate="auto", first=True)[0]
 
 
 __all__ = ["ClockReader", "Reading", "describe", "load_reader", "read_time"]
