@@ -393,6 +393,45 @@ def test_ensemble_averages_its_members_readings_in_one_onnx_file(tiny_model, tmp
         ensemble_models([a, DEFAULT_LOCATOR], tmp_path / "locator")
 
 
+def test_an_ensemble_carries_its_hands_members_points_and_decodes_jointly(tiny_model, tmp_path):
+    """A ``--hands`` member brings its points: the ensemble's output is the members' merged logits followed by
+    the hands members' mean points (layout +hands8), its points_weight is the members' mean weight (a member
+    without the head counts 0), and the runtime reads it with the joint decode."""
+    import onnxruntime as ort
+
+    from clockreader import load_reader
+    from clockreader.decode import split_outputs
+    from clockreader.preprocess import prepare
+    from clockreader.render import render_clock
+    from clockreader.runtime.reader import merge_views
+    from clockreader.spec import ModelSpec
+    from clockreader.train.ensemble import ensemble_models
+
+    hands = _points_run(tiny_model, tmp_path, "hands")
+    side = json.loads((hands / "model.json").read_text())
+    (hands / "model.json").write_text(json.dumps({**side, "points_weight": 2.0}))
+    plain, members = tiny_model / "model.onnx", [hands / "model.onnx", tiny_model / "model.onnx"]
+    spec = ensemble_models(members, tmp_path / "ens")
+    assert spec.layout == "hour720+minute60+hands8" and spec.points_weight == 1.0  # (2 + 0) / 2
+    assert spec.metrics["onnx_check"]["same_readings"] and spec.metrics["onnx_check"]["max_abs_diff"] < 0.05
+
+    x = np.random.default_rng(6).normal(size=(3, 3, 64, 64)).astype(np.float32)
+    run = lambda p: ort.InferenceSession(str(p)).run(None, {"image": x})[0]  # noqa: E731
+    (h_logits, h_points), (p_logits, _) = split_outputs(run(members[0])), split_outputs(run(plain))
+    logits, points = split_outputs(run(tmp_path / "ens" / "model.onnx"))
+    assert np.abs(logits - merge_views(np.stack([h_logits, p_logits]))).max() < 0.05
+    assert np.abs(points - h_points).max() < 0.01   # one hands member: its points are the ensemble's
+
+    two = ensemble_models([members[0], members[0]], tmp_path / "two")   # both with the head: their mean weight
+    assert two.layout.endswith("+hands8") and two.points_weight == 2.0
+    assert ModelSpec.load(tmp_path / "ens" / "model.json").points_weight == 1.0
+    reader = load_reader(tmp_path / "ens", locator=None)
+    im = prepare(render_clock(seed=3, size=96).image, reader.spec)[None]
+    voted, _ = reader._outputs(im)
+    raw, _ = split_outputs(ort.InferenceSession(str(tmp_path / "ens" / "model.onnx")).run(None, {"image": im})[0])
+    assert not np.allclose(voted, raw)   # the points voted
+
+
 def test_ensemble_can_store_its_weights_as_int8(tiny_model, tmp_path):
     """`clockreader ensemble --store int8`: per-channel int8 weights, a quarter of float32 (so three
     readers of the bundled size fit the 20 MB limit), read by ONNX Runtime close to the float32 ensemble;

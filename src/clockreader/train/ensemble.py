@@ -4,7 +4,10 @@ uses for TTA's views). Unlike a weight mean (``clockreader average``) the member
 relatives, and no BatchNorm statistics are mixed; the cost is one forward pass per member.
 
 The file is an ordinary clockreader model (input ``image``, output ``logits`` of layout ``hour720+minute60``,
-the spec embedded and beside it), so ``read``, ``test`` and the server use it unchanged. Its weights are
+the spec embedded and beside it), so ``read``, ``test`` and the server use it unchanged. Members trained with
+``--hands`` bring their points: the ensemble's layout is then ``hour720+minute60+hands8``, its points the mean
+of those members' points, and its ``points_weight`` the members' mean weight (a member without the head counts
+0), so the joint decode (:func:`clockreader.decode.hand_votes`) weighs the points as it would in each member. Its weights are
 stored as float16 or int8 (scaled per output channel, :func:`store_compact`) and brought back to float32 by the
 graph itself, which halves (or quarters) the file and keeps the arithmetic in float32 (ONNX Runtime folds these
 constants once, when it loads the model; its CPU provider has few float16 kernels, so converting the whole graph
@@ -18,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..decode import NUM_OUTPUTS
+from ..decode import DIAL_OUTPUTS, NUM_OUTPUTS
 from ..errors import ModelError
 from ..spec import ModelSpec, sha256_file, source_commit
 
@@ -93,7 +96,8 @@ def store_compact(model, dtype: str = "float16", min_size: int = 16) -> int:
 def ensemble_models(models: list[str | Path], out: str | Path, command: str | None = None,
                     store: str = "float16") -> ModelSpec:
     """Write ``out/model.onnx`` and ``out/model.json``: the ensemble of the clock readers ``models`` (ONNX
-    files or run folders). They must share input size, resize mode and normalisation; dial heads are dropped.
+    files or run folders). They must share input size, resize mode and normalisation; dial heads are dropped,
+    hands heads' points are averaged (the module's docstring).
     ``store``: how the weights are kept in the file (``float32``, ``float16`` or ``int8``, :func:`store_compact`)."""
     import onnx
     from onnx import TensorProto, compose, helper
@@ -111,7 +115,7 @@ def ensemble_models(models: list[str | Path], out: str | Path, command: str | No
             raise ModelError(f"{p}: reads {s.input_size} px ({s.resize}) and cannot share its input with "
                              f"{paths[0]}: {specs[0].input_size} px ({specs[0].resize}), or their normalisations differ")
 
-    nodes, inits, merged = [], [], []
+    nodes, inits, merged, points = [], [], [], []
     for k, p in enumerate(paths):
         pre = member_prefix(k)
         try:
@@ -135,18 +139,32 @@ def ensemble_models(models: list[str | Path], out: str | Path, command: str | No
             heads.append(f"{pre}head{j}_logp")
         nodes.append(helper.make_node("Concat", heads, [f"{pre}logp"], axis=1))
         merged.append(f"{pre}logp")
+        if specs[k].layout.endswith("+hands8"):
+            bounds = [helper.make_tensor(f"{pre}points_{w}", TensorProto.INT64, [1], [v])
+                      for w, v in (("start", NUM_OUTPUTS), ("end", NUM_OUTPUTS + DIAL_OUTPUTS), ("axis", 1))]
+            inits.extend(bounds)
+            nodes.append(helper.make_node("Slice", [logits] + [b.name for b in bounds], [f"{pre}points"]))
+            points.append(f"{pre}points")
     inits.append(helper.make_tensor("inv_members", TensorProto.FLOAT, [], [1.0 / len(paths)]))
-    nodes += [helper.make_node("Sum", merged, ["logp_sum"]), helper.make_node("Mul", ["logp_sum", "inv_members"], ["logits"])]
+    mean = "logp_mean" if points else "logits"
+    nodes += [helper.make_node("Sum", merged, ["logp_sum"]), helper.make_node("Mul", ["logp_sum", "inv_members"], [mean])]
+    if points:
+        inits.append(helper.make_tensor("inv_hands", TensorProto.FLOAT, [], [1.0 / len(points)]))
+        nodes += [helper.make_node("Sum", points, ["points_sum"]), helper.make_node("Mul", ["points_sum", "inv_hands"], ["points"]),
+                  helper.make_node("Concat", [mean, "points"], ["logits"], axis=1)]
+    layout = "hour720+minute60+hands8" if points else "hour720+minute60"
+    weight = sum(s.points_weight for s in specs if s.layout.endswith("+hands8")) / len(paths)
 
     size = specs[0].input_size
     graph = helper.make_graph(
         nodes, "clockreader_ensemble",
         [helper.make_tensor_value_info("image", TensorProto.FLOAT, ["batch", 3, size, size])],
-        [helper.make_tensor_value_info("logits", TensorProto.FLOAT, ["batch", NUM_OUTPUTS])], inits)
+        [helper.make_tensor_value_info("logits", TensorProto.FLOAT, ["batch", NUM_OUTPUTS + (DIAL_OUTPUTS if points else 0)])],
+        inits)
     model = helper.make_model(graph, opset_imports=opsets, ir_version=ir_version)
     if store != "float32":
         store_compact(model, store)
-    spec = ModelSpec(**{**specs[0].__dict__, "layout": "hour720+minute60", "metrics": {}, "sha256": None, "training": {
+    spec = ModelSpec(**{**specs[0].__dict__, "layout": layout, "points_weight": weight, "metrics": {}, "sha256": None, "training": {
         "command": command or "ensemble_models", "commit": source_commit(),
         "ensemble_of": [{"from": str(p), "training": s.training, "valid": s.metrics.get("valid")}
                         for p, s in zip(paths, specs)],
@@ -155,25 +173,33 @@ def ensemble_models(models: list[str | Path], out: str | Path, command: str | No
     onnx.checker.check_model(model)
     out.mkdir(parents=True, exist_ok=True)
     onnx.save(model, str(out / "model.onnx"))
-    spec.metrics["onnx_check"] = check_ensemble(out / "model.onnx", paths, size)
+    spec.metrics["onnx_check"] = check_ensemble(out / "model.onnx", paths, specs, spec, size)
     spec.sha256 = sha256_file(out / "model.onnx")
     spec.save(out / "model.json")
     return spec
 
 
-def check_ensemble(path: Path, members: list[Path], size: int, n: int = 4, seed: int = 0) -> dict:
-    """The ensemble against its members run one by one and merged in NumPy, on the same random inputs."""
+def check_ensemble(path: Path, members: list[Path], specs: list[ModelSpec], spec: ModelSpec, size: int, n: int = 4,
+                   seed: int = 0) -> dict:
+    """The ensemble against its members run one by one and merged in NumPy (their points averaged), on the
+    same random inputs; readings are compared after the joint decode with ``spec.points_weight``."""
     import onnxruntime as ort
 
-    from ..decode import decode, split_outputs
+    from ..decode import decode, hand_votes, split_outputs
     from ..runtime.reader import merge_views
 
     run = lambda p, x: ort.InferenceSession(str(p), providers=["CPUExecutionProvider"]).run(None, {"image": x})[0]  # noqa: E731
     x = np.random.default_rng(seed).normal(size=(n, 3, size, size)).astype(np.float32)
-    ref = merge_views(np.stack([split_outputs(run(p, x))[0] for p in members]))
-    got = run(path, x)
-    return {"max_abs_diff": float(np.abs(ref - got).max()),
-            "same_readings": bool((decode(ref)[0] == decode(got)[0]).all())}
+    outs = [split_outputs(run(p, x)) for p in members]
+    ref = merge_views(np.stack([logits for logits, _ in outs]))
+    hands = [pts for (_, pts), s in zip(outs, specs) if s.layout.endswith("+hands8")]
+    ref_points = np.mean(hands, axis=0) if hands else None
+    got, got_points = split_outputs(run(path, x))
+    diff = float(np.abs(ref - got).max())
+    if hands:
+        diff = max(diff, float(np.abs(ref_points - got_points).max()))
+        ref, got = hand_votes(ref, ref_points, spec.points_weight), hand_votes(got, got_points, spec.points_weight)
+    return {"max_abs_diff": diff, "same_readings": bool((decode(ref)[0] == decode(got)[0]).all())}
 
 
 def member_model(model, k: int = 0):
