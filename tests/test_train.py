@@ -391,6 +391,12 @@ def test_ensemble_averages_its_members_readings_in_one_onnx_file(tiny_model, tmp
 
     with pytest.raises(ModelError, match="centernet model is not a clock reader"):
         ensemble_models([a, DEFAULT_LOCATOR], tmp_path / "locator")
+    locator_checkpoint = pathlib.Path(__file__).resolve().parents[1] / "checkpoints" / "clockreader-locator.safetensors"
+    with pytest.raises(ModelError, match="clockreader-locator.json: model spec not found"):  # a checkpoint needs its spec
+        ensemble_models([a, locator_checkpoint], tmp_path / "locator")
+    with pytest.raises(ModelError, match="model.pt: an ensemble is built from .onnx models or training checkpoints"):
+        (tmp_path / "model.pt").write_bytes(b"x")
+        ensemble_models([a, tmp_path / "model.pt"], tmp_path / "pt")
 
 
 def test_an_ensemble_carries_its_hands_members_points_and_decodes_jointly(tiny_model, tmp_path):
@@ -411,7 +417,8 @@ def test_an_ensemble_carries_its_hands_members_points_and_decodes_jointly(tiny_m
     side = json.loads((hands / "model.json").read_text())
     (hands / "model.json").write_text(json.dumps({**side, "points_weight": 2.0}))
     plain, members = tiny_model / "model.onnx", [hands / "model.onnx", tiny_model / "model.onnx"]
-    spec = ensemble_models(members, tmp_path / "ens")
+    spec = ensemble_models([hands / "model.safetensors", tiny_model], tmp_path / "ens")  # a checkpoint is exported first
+    assert [m["from"] for m in spec.training["ensemble_of"]] == [str(hands / "model.safetensors"), str(plain)]
     assert spec.layout == "hour720+minute60+hands8" and spec.points_weight == 1.0  # (2 + 0) / 2
     assert spec.metrics["onnx_check"]["same_readings"] and spec.metrics["onnx_check"]["max_abs_diff"] < 0.05
 

@@ -310,7 +310,7 @@ def build_parser() -> argparse.ArgumentParser:
     av.set_defaults(func=cmd_average)
 
     en = sub.add_parser("ensemble", help="join readers into one ONNX model that averages their readings")
-    en.add_argument("models", nargs="+", metavar="MODEL.onnx", help="readers' ONNX files (or run folders), one input size")
+    en.add_argument("models", nargs="+", metavar="MODEL.onnx", help="readers' ONNX files, run folders or training checkpoints (model.safetensors), one input size")
     en.add_argument("--out", required=True, help="output folder (must not hold a model yet)")
     en.add_argument("--store", choices=("float32", "float16", "int8"), default="float16",
                     help="how the weights are kept in the file: float16 (default, half of float32) or int8 (a quarter; "

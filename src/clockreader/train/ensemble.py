@@ -33,14 +33,31 @@ def member_prefix(k: int) -> str:
     return f"m{k}_"
 
 
-def _member_path(model: str | Path) -> Path:
+def _member_path(model: str | Path, scratch: Path, k: int) -> tuple[Path, Path]:
+    """(where member ``k`` came from, its ONNX file): an ONNX file or run folder as it is; a training checkpoint
+    (``model.safetensors`` with its ``model.json``, or a folder holding only those) exported into ``scratch``
+    first (this needs torch, the ``train`` extra)."""
     path = Path(model)
-    path = path / "model.onnx" if path.is_dir() else path
+    if path.is_dir():
+        path = path / "model.onnx" if (path / "model.onnx").is_file() else path / "model.safetensors"
     if not path.is_file():
         raise ModelError(f"{path}: model file not found")
-    if path.suffix != ".onnx":
-        raise ModelError(f"{path}: an ensemble is built from .onnx models (train writes model.onnx beside model.safetensors)")
-    return path
+    if path.suffix not in (".onnx", ".safetensors"):
+        raise ModelError(f"{path}: an ensemble is built from .onnx models or training checkpoints (model.safetensors "
+                         "with its model.json beside it)")
+    from ..runtime.session import load_spec_for
+
+    layout = (ModelSpec.load(path.with_suffix(".json")) if path.suffix == ".safetensors" else load_spec_for(path)).layout
+    if not layout.startswith("hour720+minute60"):
+        raise ModelError(f"{path}: a {layout} model is not a clock reader")
+    if path.suffix == ".safetensors":
+        from .export import export_model
+        from .model import load_run
+
+        net, spec = load_run(path)
+        export_model(net.eval(), spec, scratch / f"m{k}")
+        return path, scratch / f"m{k}" / "model.onnx"
+    return path, path
 
 
 def new_model_folder(sources: list, out: str | Path, too_few: str) -> Path:
@@ -96,24 +113,29 @@ def store_compact(model, dtype: str = "float16", min_size: int = 16) -> int:
 def ensemble_models(models: list[str | Path], out: str | Path, command: str | None = None,
                     store: str = "float16") -> ModelSpec:
     """Write ``out/model.onnx`` and ``out/model.json``: the ensemble of the clock readers ``models`` (ONNX
-    files or run folders). They must share input size, resize mode and normalisation; dial heads are dropped,
+    files, run folders or training checkpoints). They must share input size, resize mode and normalisation; dial heads are dropped,
     hands heads' points are averaged (the module's docstring).
     ``store``: how the weights are kept in the file (``float32``, ``float16`` or ``int8``, :func:`store_compact`)."""
+    import tempfile
+
+    out = new_model_folder(models, out, "an ensemble needs two or more models")
+    with tempfile.TemporaryDirectory(prefix="clockreader-ensemble-") as scratch:
+        sources, paths = zip(*[_member_path(m, Path(scratch), k) for k, m in enumerate(models)])
+        return _join(list(sources), list(paths), out, command, store)
+
+
+def _join(sources: list[Path], paths: list[Path], out: Path, command: str | None, store: str) -> ModelSpec:
     import onnx
     from onnx import TensorProto, compose, helper
 
     from ..runtime.session import load_spec_for
 
-    out = new_model_folder(models, out, "an ensemble needs two or more models")
-    paths = [_member_path(m) for m in models]
     specs = [load_spec_for(p) for p in paths]
     feed = lambda s: (s.input_size, s.resize, s.mean, s.std)  # noqa: E731
-    for p, s in zip(paths, specs):
-        if not s.layout.startswith("hour720+minute60"):
-            raise ModelError(f"{p}: a {s.layout} model is not a clock reader")
+    for p, s in zip(sources, specs):
         if feed(s) != feed(specs[0]):
             raise ModelError(f"{p}: reads {s.input_size} px ({s.resize}) and cannot share its input with "
-                             f"{paths[0]}: {specs[0].input_size} px ({specs[0].resize}), or their normalisations differ")
+                             f"{sources[0]}: {specs[0].input_size} px ({specs[0].resize}), or their normalisations differ")
 
     nodes, inits, merged, points = [], [], [], []
     for k, p in enumerate(paths):
@@ -167,7 +189,7 @@ def ensemble_models(models: list[str | Path], out: str | Path, command: str | No
     spec = ModelSpec(**{**specs[0].__dict__, "layout": layout, "points_weight": weight, "metrics": {}, "sha256": None, "training": {
         "command": command or "ensemble_models", "commit": source_commit(),
         "ensemble_of": [{"from": str(p), "training": s.training, "valid": s.metrics.get("valid")}
-                        for p, s in zip(paths, specs)],
+                        for p, s in zip(sources, specs)],
     }})
     model.metadata_props.add(key="clockreader_spec", value=json.dumps({**json.loads(spec.to_json()), "sha256": None}))
     onnx.checker.check_model(model)
