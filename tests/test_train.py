@@ -314,6 +314,44 @@ def test_hands_model_learns_dense_points_exports_and_reads(tiny_model, tmp_path)
         ClockNet("resnet10t", size=64, dial=True, hands=True)
 
 
+def test_hands_model_trains_on_real_photos_beside_renders(tiny_model, tmp_path):
+    """``--hands --data synthetic,FOLDER``: labelled photos (pseudo-labels) have no points; they come with NaN
+    points, which the batch augmentations carry, and train the reading alone; the loss stays finite and the
+    renders' points still count."""
+    import csv
+
+    from clockreader.render import render_clock
+    from clockreader.train.config import TrainConfig
+    from clockreader.train.learner import train
+    from clockreader.train.objectives import ClockLoss
+
+    folder = tmp_path / "pseudo"
+    (folder / "images").mkdir(parents=True)
+    with (folder / "labels.csv").open("w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["path", "hour", "minute"])
+        for seed in range(16):
+            s = render_clock(seed=100 + seed, size=96)
+            s.image.save(folder / "images" / f"{seed}.jpg")
+            w.writerow([f"images/{seed}.jpg", s.time.hour, s.time.minute])
+    out = tmp_path / "mixed"
+    train(TrainConfig(arch="resnet10t", pretrained=str(tiny_model / "model.safetensors"), size=64, epochs=1, epoch_size=16,
+                      valid_size=16, bs=16, lr=1e-3, out=str(out), hands=True, data=["synthetic", str(folder)]))
+    spec = json.loads((out / "model.json").read_text())
+    assert spec["layout"].endswith("+hands8") and np.isfinite(spec["metrics"]["valid"]["train_loss"])
+
+    torch.manual_seed(0)
+    pred, pts, minutes = torch.randn(4, 788 + 4 * 64), torch.rand(4, 4, 2) * 2 - 1, torch.tensor([30.0, 100.0, 200.0, 700.0])
+    unknown = pts.clone()
+    unknown[2:] = float("nan")   # two real photos: their points unknown
+    loss, reading = ClockLoss(), ClockLoss()._reading(pred[:, :780], minutes)
+    got = loss(pred, unknown, minutes)
+    assert torch.isfinite(got)
+    points_only = loss(pred[:2], pts[:2], minutes[:2]) - ClockLoss()._reading(pred[:2, :780], minutes[:2])
+    assert torch.isclose(got, reading + points_only, atol=1e-5)   # all four readings, two photos' points
+    assert torch.isclose(loss(pred, torch.full_like(pts, float("nan")), minutes), reading)
+
+
 def test_hand_votes_decode_the_bins_jointly_with_the_points():
     """A +hands8 model's points vote in decoding (spec.points_weight): each tip's angle about the predicted
     centre, measured from the predicted 12, pulls its hand's bins; weight 0 leaves the bins alone."""

@@ -64,10 +64,16 @@ class SyntheticClocks(Dataset):
 
 
 class LabelledClocks(Dataset):
-    """Images from any dataset reader; labels are whole minutes (the bin centre is used as target)."""
+    """Images from any dataset reader; labels are whole minutes (the bin centre is used as target). With
+    ``points=True`` (mixed with synthetic clocks that have points) an item is ``(image, TensorPoint (4, 2) of
+    NaN, minutes)``: a real photo's points are unknown, and :class:`~clockreader.train.objectives.ClockLoss`
+    leaves them out."""
 
-    def __init__(self, items: list[LabelledImage], size: int = 128, resize: str = "squish", split_idx: int = 0):
-        self.items, self.size, self.resize, self.split_idx = items, size, resize, split_idx
+    n_inp = 1  # the image, as for :class:`SyntheticClocks`
+
+    def __init__(self, items: list[LabelledImage], size: int = 128, resize: str = "squish", split_idx: int = 0,
+                 points: bool = False):
+        self.items, self.size, self.resize, self.split_idx, self.points = items, size, resize, split_idx, points
 
     def __len__(self) -> int:
         return len(self.items)
@@ -76,4 +82,7 @@ class LabelledClocks(Dataset):
         it = self.items[i]
         img = resize_for_model(load_image(it.path, draft_size=self.size * 2), self.size, self.resize)
         minutes = it.time.index720 + 0.5
-        return TensorImage(torch.from_numpy(to_unit_array(img))), torch.tensor(minutes, dtype=torch.float32)
+        x, minutes = TensorImage(torch.from_numpy(to_unit_array(img))), torch.tensor(minutes, dtype=torch.float32)
+        if not self.points:
+            return x, minutes
+        return x, TensorPoint(torch.full((4, 2), float("nan")), img_size=(self.size, self.size)), minutes

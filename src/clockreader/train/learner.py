@@ -46,15 +46,13 @@ def create_dataloaders(cfg: TrainConfig, device: torch.device) -> DataLoaders:
         if src == "synthetic":
             parts.append(SyntheticClocks(cfg.epoch_size, cfg.size, cfg.seed, cfg.resize, cfg.full_rotation, split_idx=0,
                                          turned=cfg.turned, steep=cfg.steep, dial=cfg.dial, far=cfg.far, hands=cfg.hands))
-        elif cfg.dial or cfg.hands:
-            raise DatasetError(f"{src}: --dial and --hands train on synthetic clocks only (a folder has no points)")
-        else:
+        else:  # a folder's photos have no points: with --dial or --hands they train the reading alone
             items = [it for it in read_dataset(src) if it.extra.get("split", "train") == "train"]
             if not items:
                 raise DatasetError(f"{src}: no training images (TIME layout: the train/ split)")
-            parts.append(LabelledClocks(items, cfg.size, cfg.resize, split_idx=0))
+            parts.append(LabelledClocks(items, cfg.size, cfg.resize, split_idx=0, points=cfg.dial or cfg.hands))
     train_ds = parts[0] if len(parts) == 1 else ConcatDataset(parts)
-    train_ds.split_idx = 0
+    train_ds.split_idx, train_ds.n_inp = 0, 1   # one input, the image; the rest of an item is targets
     # validation: a fixed seed far from the training seeds, one clock per minute of 12 h by default
     valid_ds = SyntheticClocks(cfg.valid_size, cfg.size, seed=10_000 + cfg.seed, resize=cfg.resize, split_idx=1, dial=cfg.dial,
                                hands=cfg.hands)

@@ -17,7 +17,8 @@ from ..time import MINUTES_12H, circular_diff, index720_to_index144
 # ------------------------------------------------------------------------------------ the reader
 class ClockLoss:
     """Soft cross-entropy of both heads against circular Gaussian targets around the exact time; with points
-    among the targets (dial or hands), plus ``dial_weight`` times their mean L1 error (x, y in [-1, 1]); and
+    among the targets (dial or hands; NaN for an image whose points are unknown, which then counts for its
+    reading only), plus ``dial_weight`` times their mean L1 error (x, y in [-1, 1]); and
     when the network also hands over each point's cell scores (a ``HandsHead`` in training), plus
     ``heat_weight`` times their cross-entropy against a Gaussian of ``heat_sigma`` cells round the true point."""
 
@@ -33,6 +34,10 @@ class ClockLoss:
         if len(targets) == 1:
             return reading
         pts = torch.as_tensor(targets[0]).float()
+        known = torch.isfinite(pts).flatten(1).all(1)   # a real photo's points are NaN: unknown, left out
+        if not known.any():
+            return reading
+        pred, pts = pred[known], pts[known]
         loss = reading + self.dial_weight * F.l1_loss(pred[:, n:n + decode.DIAL_OUTPUTS].float(), pts.flatten(1))
         if pred.shape[1] > n + decode.DIAL_OUTPUTS:
             loss = loss + self.heat_weight * heat_loss(pred[:, n + decode.DIAL_OUTPUTS:].float(), pts, self.heat_sigma)
