@@ -11,7 +11,7 @@ import pytest
 torch = pytest.importorskip("torch")
 pytest.importorskip("fastai")
 
-from clockreader.errors import ModelError  # noqa: E402
+from clockreader.errors import DatasetError, ModelError  # noqa: E402
 from clockreader.train.model import ClockNet, create_clock_model, load_lite0_imagenet, load_state_file  # noqa: E402
 
 
@@ -350,6 +350,9 @@ def test_hands_model_trains_on_real_photos_beside_renders(tiny_model, tmp_path):
     points_only = loss(pred[:2], pts[:2], minutes[:2]) - ClockLoss()._reading(pred[:2, :780], minutes[:2])
     assert torch.isclose(got, reading + points_only, atol=1e-5)   # all four readings, two photos' points
     assert torch.isclose(loss(pred, torch.full_like(pts, float("nan")), minutes), reading)
+    with pytest.raises(DatasetError, match="--hands learns its points from renders: give --data synthetic"):
+        train(TrainConfig(arch="resnet10t", pretrained=None, size=64, epochs=1, hands=True, data=[str(folder)],
+                          out=str(tmp_path / "folders-only")))
 
 
 def test_hand_votes_decode_the_bins_jointly_with_the_points():
@@ -441,10 +444,12 @@ def test_an_ensemble_carries_its_hands_members_points_and_decodes_jointly(tiny_m
     """A ``--hands`` member brings its points: the ensemble's output is the members' merged logits followed by
     the hands members' mean points (layout +hands8), its points_weight is the members' mean weight (a member
     without the head counts 0), and the runtime reads it with the joint decode."""
+    import onnx
     import onnxruntime as ort
+    from onnx import numpy_helper
 
     from clockreader import load_reader
-    from clockreader.decode import split_outputs
+    from clockreader.decode import hand_votes, split_outputs
     from clockreader.preprocess import prepare
     from clockreader.render import render_clock
     from clockreader.runtime.reader import merge_views
@@ -461,20 +466,45 @@ def test_an_ensemble_carries_its_hands_members_points_and_decodes_jointly(tiny_m
     assert spec.metrics["onnx_check"]["same_readings"] and spec.metrics["onnx_check"]["max_abs_diff"] < 0.05
 
     x = np.random.default_rng(6).normal(size=(3, 3, 64, 64)).astype(np.float32)
-    run = lambda p: ort.InferenceSession(str(p)).run(None, {"image": x})[0]  # noqa: E731
-    (h_logits, h_points), (p_logits, _) = split_outputs(run(members[0])), split_outputs(run(plain))
-    logits, points = split_outputs(run(tmp_path / "ens" / "model.onnx"))
+    run = lambda p: split_outputs(ort.InferenceSession(str(p)).run(None, {"image": x})[0])  # noqa: E731
+    (h_logits, h_points), (p_logits, _) = run(members[0]), run(plain)
+    logits, points = run(tmp_path / "ens" / "model.onnx")
     assert np.abs(logits - merge_views(np.stack([h_logits, p_logits]))).max() < 0.05
     assert np.abs(points - h_points).max() < 0.01   # one hands member: its points are the ensemble's
 
-    two = ensemble_models([members[0], members[0]], tmp_path / "two")   # both with the head: their mean weight
-    assert two.layout.endswith("+hands8") and two.points_weight == 2.0
-    assert ModelSpec.load(tmp_path / "ens" / "model.json").points_weight == 1.0
+    # two hands members: their points weighed by their points_weight (2 and 6: shares 1/4 and 3/4)
+    other = tmp_path / "hands-b"
+    other.mkdir()
+    onnx_b = onnx.load(str(members[0]))
+    t = next(t for t in onnx_b.graph.initializer if t.name == "hands_head.out.bias")   # cell scores and offsets
+    t.CopyFrom(numpy_helper.from_array(numpy_helper.to_array(t) + np.random.default_rng(1).normal(0, 1, 12).astype(np.float32), t.name))
+    onnx.save(onnx_b, str(other / "model.onnx"))
+    (other / "model.json").write_text(json.dumps({**side, "points_weight": 6.0, "sha256": None}))
+    two = ensemble_models([members[0], other], tmp_path / "two")
+    assert two.layout.endswith("+hands8") and two.points_weight == 4.0 and two.metrics["onnx_check"]["same_readings"]
+    b_logits, b_points = run(other / "model.onnx")
+    assert np.abs(b_points - h_points).max() > 0.05   # the second member's points differ
+    _, two_points = run(tmp_path / "two" / "model.onnx")
+    assert np.abs(two_points - (0.25 * h_points + 0.75 * b_points)).max() < 0.01
+    nested = ensemble_models([tmp_path / "ens", members[0]], tmp_path / "nested")   # an ensemble of an ensemble
+    assert nested.layout.endswith("+hands8") and nested.metrics["onnx_check"]["same_readings"]
+
+    # the runtime decodes the ensemble jointly: its points vote with the spec's weight, per view under TTA
     reader = load_reader(tmp_path / "ens", locator=None)
     im = prepare(render_clock(seed=3, size=96).image, reader.spec)[None]
+    raw, raw_points = split_outputs(ort.InferenceSession(str(tmp_path / "ens" / "model.onnx")).run(None, {"image": im})[0])
     voted, _ = reader._outputs(im)
-    raw, _ = split_outputs(ort.InferenceSession(str(tmp_path / "ens" / "model.onnx")).run(None, {"image": im})[0])
-    assert not np.allclose(voted, raw)   # the points voted
+    assert np.allclose(voted, hand_votes(raw, raw_points, 1.0), atol=1e-5) and not np.allclose(voted, raw)
+    assert load_reader(tmp_path / "ens", locator=None, tta=True).read(render_clock(seed=3, size=96).image).hour in range(1, 13)
+
+    with pytest.raises(ModelError, match="checkpoint.json: model spec not found"):   # a run's training state is no spec
+        (hands / "checkpoint.safetensors").write_bytes((hands / "model.safetensors").read_bytes())
+        (hands / "checkpoint.json").write_text(json.dumps({"metrics": {}, "epoch": 1}))
+        ensemble_models([hands / "checkpoint.safetensors", plain], tmp_path / "state")
+    assert not (tmp_path / "state").exists()   # refused before anything was written
+    (tmp_path / "no-model").mkdir()
+    with pytest.raises(ModelError, match="no-model: no model.onnx or model.safetensors in this folder"):
+        ensemble_models([tmp_path / "no-model", plain], tmp_path / "empty")
 
 
 def test_ensemble_can_store_its_weights_as_int8(tiny_model, tmp_path):

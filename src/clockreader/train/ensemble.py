@@ -5,9 +5,11 @@ relatives, and no BatchNorm statistics are mixed; the cost is one forward pass p
 
 The file is an ordinary clockreader model (input ``image``, output ``logits`` of layout ``hour720+minute60``,
 the spec embedded and beside it), so ``read``, ``test`` and the server use it unchanged. Members trained with
-``--hands`` bring their points: the ensemble's layout is then ``hour720+minute60+hands8``, its points the mean
-of those members' points, and its ``points_weight`` the members' mean weight (a member without the head counts
-0), so the joint decode (:func:`clockreader.decode.hand_votes`) weighs the points as it would in each member. Its weights are
+``--hands`` bring their points: the ensemble's layout is then ``hour720+minute60+hands8``, its points those
+members' points averaged in proportion to their ``points_weight`` (:func:`point_shares`), and its
+``points_weight`` the members' mean weight (a member without the head counts 0). When the hands members agree
+on the tips, the joint decode (:func:`clockreader.decode.hand_votes`) then weighs the points as averaging each
+member's own joint decode would; where they disagree the averaged tips are a compromise, not a vote of each. Its weights are
 stored as float16 or int8 (scaled per output channel, :func:`store_compact`) and brought back to float32 by the
 graph itself, which halves (or quarters) the file and keeps the arithmetic in float32 (ONNX Runtime folds these
 constants once, when it loads the model; its CPU provider has few float16 kernels, so converting the whole graph
@@ -33,31 +35,56 @@ def member_prefix(k: int) -> str:
     return f"m{k}_"
 
 
-def _member_path(model: str | Path, scratch: Path, k: int) -> tuple[Path, Path]:
-    """(where member ``k`` came from, its ONNX file): an ONNX file or run folder as it is; a training checkpoint
-    (``model.safetensors`` with its ``model.json``, or a folder holding only those) exported into ``scratch``
-    first (this needs torch, the ``train`` extra)."""
+def _resolve(model: str | Path) -> Path:
+    """A member's file: an ONNX file, a training checkpoint, or the one of them a run folder holds."""
     path = Path(model)
     if path.is_dir():
-        path = path / "model.onnx" if (path / "model.onnx").is_file() else path / "model.safetensors"
+        found = [path / n for n in ("model.onnx", "model.safetensors") if (path / n).is_file()]
+        if not found:
+            raise ModelError(f"{path}: no model.onnx or model.safetensors in this folder")
+        path = found[0]
     if not path.is_file():
         raise ModelError(f"{path}: model file not found")
     if path.suffix not in (".onnx", ".safetensors"):
         raise ModelError(f"{path}: an ensemble is built from .onnx models or training checkpoints (model.safetensors "
                          "with its model.json beside it)")
+    return path
+
+
+def _member_spec(path: Path) -> ModelSpec:
+    """A member's spec, refused unless it is a clock reader's: for a checkpoint, the ``.json`` beside it must be a
+    model spec (a run's ``checkpoint.json`` is its training state, not a spec)."""
     from ..runtime.session import load_spec_for
 
-    layout = (ModelSpec.load(path.with_suffix(".json")) if path.suffix == ".safetensors" else load_spec_for(path)).layout
-    if not layout.startswith("hour720+minute60"):
-        raise ModelError(f"{path}: a {layout} model is not a clock reader")
     if path.suffix == ".safetensors":
-        from .export import export_model
-        from .model import load_run
+        side = path.with_suffix(".json")
+        try:
+            keys = set(json.loads(side.read_text()))
+        except (OSError, ValueError):
+            keys = set()
+        if not {"arch", "input_size", "layout"} <= keys:
+            raise ModelError(f"{side}: model spec not found (a training checkpoint is a run's model.safetensors, with its "
+                             "model.json beside it)")
+    spec = ModelSpec.load(path.with_suffix(".json")) if path.suffix == ".safetensors" else load_spec_for(path)
+    if not spec.layout.startswith("hour720+minute60"):
+        raise ModelError(f"{path}: a {spec.layout} model is not a clock reader")
+    return spec
 
+
+def _exported(path: Path, scratch: Path, k: int) -> Path:
+    """Member ``k``'s ONNX file: a training checkpoint is exported into ``scratch`` first (this needs torch, the
+    ``train`` extra)."""
+    if path.suffix == ".onnx":
+        return path
+    from .export import export_model
+    from .model import load_run
+
+    try:
         net, spec = load_run(path)
-        export_model(net.eval(), spec, scratch / f"m{k}")
-        return path, scratch / f"m{k}" / "model.onnx"
-    return path, path
+    except RuntimeError as e:   # torch's strict load: tensors that do not fit the spec's network
+        raise ModelError(f"{path}: the checkpoint does not fit its spec ({str(e).splitlines()[0][:160]})") from None
+    export_model(net.eval(), spec, scratch / f"m{k}")
+    return scratch / f"m{k}" / "model.onnx"
 
 
 def new_model_folder(sources: list, out: str | Path, too_few: str) -> Path:
@@ -119,23 +146,31 @@ def ensemble_models(models: list[str | Path], out: str | Path, command: str | No
     import tempfile
 
     out = new_model_folder(models, out, "an ensemble needs two or more models")
-    with tempfile.TemporaryDirectory(prefix="clockreader-ensemble-") as scratch:
-        sources, paths = zip(*[_member_path(m, Path(scratch), k) for k, m in enumerate(models)])
-        return _join(list(sources), list(paths), out, command, store)
-
-
-def _join(sources: list[Path], paths: list[Path], out: Path, command: str | None, store: str) -> ModelSpec:
-    import onnx
-    from onnx import TensorProto, compose, helper
-
-    from ..runtime.session import load_spec_for
-
-    specs = [load_spec_for(p) for p in paths]
+    sources = [_resolve(m) for m in models]
+    specs = [_member_spec(p) for p in sources]   # every check before any export
     feed = lambda s: (s.input_size, s.resize, s.mean, s.std)  # noqa: E731
     for p, s in zip(sources, specs):
         if feed(s) != feed(specs[0]):
             raise ModelError(f"{p}: reads {s.input_size} px ({s.resize}) and cannot share its input with "
                              f"{sources[0]}: {specs[0].input_size} px ({specs[0].resize}), or their normalisations differ")
+    with tempfile.TemporaryDirectory(prefix="clockreader-ensemble-") as scratch:
+        paths = [_exported(p, Path(scratch), k) for k, p in enumerate(sources)]
+        return _join(sources, paths, specs, out, command, store)
+
+
+def point_shares(specs: list[ModelSpec]) -> list[float]:
+    """Each member's share of the ensemble's points: the ``+hands8`` members' in proportion to their
+    ``points_weight`` (equal shares if none has a weight yet), 0 for the others."""
+    hands = [s.layout.endswith("+hands8") for s in specs]
+    w = [s.points_weight if h else 0.0 for s, h in zip(specs, hands)]
+    total = sum(w)
+    return [x / total for x in w] if total else [h / max(sum(hands), 1) for h in hands]
+
+
+def _join(sources: list[Path], paths: list[Path], specs: list[ModelSpec], out: Path, command: str | None,
+          store: str) -> ModelSpec:
+    import onnx
+    from onnx import TensorProto, compose, helper
 
     nodes, inits, merged, points = [], [], [], []
     for k, p in enumerate(paths):
@@ -161,19 +196,19 @@ def _join(sources: list[Path], paths: list[Path], out: Path, command: str | None
             heads.append(f"{pre}head{j}_logp")
         nodes.append(helper.make_node("Concat", heads, [f"{pre}logp"], axis=1))
         merged.append(f"{pre}logp")
-        if specs[k].layout.endswith("+hands8"):
-            bounds = [helper.make_tensor(f"{pre}points_{w}", TensorProto.INT64, [1], [v])
+        share = point_shares(specs)[k]
+        if share:   # names no prefixed member name can take (a member may itself be an ensemble with points)
+            bounds = [helper.make_tensor(f"{pre}hands_pts_{w}", TensorProto.INT64, [1], [v])
                       for w, v in (("start", NUM_OUTPUTS), ("end", NUM_OUTPUTS + DIAL_OUTPUTS), ("axis", 1))]
-            inits.extend(bounds)
-            nodes.append(helper.make_node("Slice", [logits] + [b.name for b in bounds], [f"{pre}points"]))
-            points.append(f"{pre}points")
-    inits.append(helper.make_tensor("inv_members", TensorProto.FLOAT, [], [1.0 / len(paths)]))
-    mean = "logp_mean" if points else "logits"
-    nodes += [helper.make_node("Sum", merged, ["logp_sum"]), helper.make_node("Mul", ["logp_sum", "inv_members"], [mean])]
+            inits.extend(bounds + [helper.make_tensor(f"{pre}hands_share", TensorProto.FLOAT, [], [share])])
+            nodes += [helper.make_node("Slice", [logits] + [b.name for b in bounds], [f"{pre}hands_pts"]),
+                      helper.make_node("Mul", [f"{pre}hands_pts", f"{pre}hands_share"], [f"{pre}hands_pts_part"])]
+            points.append(f"{pre}hands_pts_part")
+    inits.append(helper.make_tensor("ens_inv_members", TensorProto.FLOAT, [], [1.0 / len(paths)]))
+    mean = "ens_logp_mean" if points else "logits"
+    nodes += [helper.make_node("Sum", merged, ["ens_logp_sum"]), helper.make_node("Mul", ["ens_logp_sum", "ens_inv_members"], [mean])]
     if points:
-        inits.append(helper.make_tensor("inv_hands", TensorProto.FLOAT, [], [1.0 / len(points)]))
-        nodes += [helper.make_node("Sum", points, ["points_sum"]), helper.make_node("Mul", ["points_sum", "inv_hands"], ["points"]),
-                  helper.make_node("Concat", [mean, "points"], ["logits"], axis=1)]
+        nodes += [helper.make_node("Sum", points, ["ens_points"]), helper.make_node("Concat", [mean, "ens_points"], ["logits"], axis=1)]
     layout = "hour720+minute60+hands8" if points else "hour720+minute60"
     weight = sum(s.points_weight for s in specs if s.layout.endswith("+hands8")) / len(paths)
 
@@ -203,7 +238,7 @@ def _join(sources: list[Path], paths: list[Path], out: Path, command: str | None
 
 def check_ensemble(path: Path, members: list[Path], specs: list[ModelSpec], spec: ModelSpec, size: int, n: int = 4,
                    seed: int = 0) -> dict:
-    """The ensemble against its members run one by one and merged in NumPy (their points averaged), on the
+    """The ensemble against its members run one by one and merged in NumPy (their points by :func:`point_shares`), on the
     same random inputs; readings are compared after the joint decode with ``spec.points_weight``."""
     import onnxruntime as ort
 
@@ -214,8 +249,9 @@ def check_ensemble(path: Path, members: list[Path], specs: list[ModelSpec], spec
     x = np.random.default_rng(seed).normal(size=(n, 3, size, size)).astype(np.float32)
     outs = [split_outputs(run(p, x)) for p in members]
     ref = merge_views(np.stack([logits for logits, _ in outs]))
-    hands = [pts for (_, pts), s in zip(outs, specs) if s.layout.endswith("+hands8")]
-    ref_points = np.mean(hands, axis=0) if hands else None
+    shares = point_shares(specs)
+    hands = [pts * w for (_, pts), w in zip(outs, shares) if w]
+    ref_points = np.sum(hands, axis=0) if hands else None
     got, got_points = split_outputs(run(path, x))
     diff = float(np.abs(ref - got).max())
     if hands:

@@ -42,6 +42,9 @@ def points_splitter(model) -> list:
 def create_dataloaders(cfg: TrainConfig, device: torch.device) -> DataLoaders:
     """Training data (synthetic and/or folders, mixed) and a fixed synthetic validation set."""
     parts = []
+    if (cfg.dial or cfg.hands) and "synthetic" not in cfg.data:
+        raise DatasetError(f"--{'dial' if cfg.dial else 'hands'} learns its points from renders: give --data synthetic "
+                           "beside the folders (their photos have no points)")
     for src in cfg.data:
         if src == "synthetic":
             parts.append(SyntheticClocks(cfg.epoch_size, cfg.size, cfg.seed, cfg.resize, cfg.full_rotation, split_idx=0,

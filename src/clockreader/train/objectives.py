@@ -18,7 +18,7 @@ from ..time import MINUTES_12H, circular_diff, index720_to_index144
 class ClockLoss:
     """Soft cross-entropy of both heads against circular Gaussian targets around the exact time; with points
     among the targets (dial or hands; NaN for an image whose points are unknown, which then counts for its
-    reading only), plus ``dial_weight`` times their mean L1 error (x, y in [-1, 1]); and
+    reading only; the points terms are means over the images whose points are known), plus ``dial_weight`` times their mean L1 error (x, y in [-1, 1]); and
     when the network also hands over each point's cell scores (a ``HandsHead`` in training), plus
     ``heat_weight`` times their cross-entropy against a Gaussian of ``heat_sigma`` cells round the true point."""
 
