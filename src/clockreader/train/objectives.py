@@ -17,10 +17,11 @@ from ..time import MINUTES_12H, circular_diff, index720_to_index144
 # ------------------------------------------------------------------------------------ the reader
 class ClockLoss:
     """Soft cross-entropy of both heads against circular Gaussian targets around the exact time; with points
-    among the targets (dial or hands; NaN for an image whose points are unknown, which then counts for its
-    reading only; the points terms are means over the images whose points are known), plus ``dial_weight`` times their mean L1 error (x, y in [-1, 1]); and
+    among the targets (dial or hands), plus ``dial_weight`` times their mean L1 error (x, y in [-1, 1]); and
     when the network also hands over each point's cell scores (a ``HandsHead`` in training), plus
-    ``heat_weight`` times their cross-entropy against a Gaussian of ``heat_sigma`` cells round the true point."""
+    ``heat_weight`` times their cross-entropy against a Gaussian of ``heat_sigma`` cells round the true point.
+    An image whose points are unknown (NaN: a real photo) counts for its reading only; the points terms are
+    means over the images whose points are known."""
 
     def __init__(self, sigma_hour: float = 4.0, sigma_minute: float = 0.6, dial_weight: float = 5.0,
                  heat_weight: float = 1.0, heat_sigma: float = 1.0):
