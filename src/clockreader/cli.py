@@ -397,7 +397,7 @@ def build_parser() -> argparse.ArgumentParser:
     fmt.add_argument("--csv", action="store_true", help="CSV with a header line")
     rd.add_argument("--annotate", metavar="DIR", help="write each image with the read hands drawn into DIR, mirroring the input folders "
                     "(JPEG stays JPEG; never overwrites: an existing file is reported and left)")
-    rd.add_argument("--all", action="store_true", help="every clock found in a photo, each with its box (default: the best clock only)")
+    rd.add_argument("--all", action="store_true", help="every clock found in a photo, each with its box (default: the clock read most surely)")
     rd.add_argument("--model", help="an .onnx model (default: the bundled model)")
     rd.add_argument("--threads", type=int, help="ONNX Runtime threads (0: its choice)")
     rd.add_argument("--batch-size", type=int, help="images per model call (default clockreader.runtime.reader.READ_BATCH, 8: "

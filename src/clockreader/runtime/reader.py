@@ -182,7 +182,7 @@ class ClockReader:
 
         ``locate``: ``never`` reads the whole image; ``always`` reads every clock found (the whole image,
         marked unsure, when none is found); ``auto`` crops only when the best clock covers less than half
-        the image. The first reading is the locators' most likely clock. Each reading's ``box`` is the
+        the image. Readings come surest first (:meth:`read_many`). Each reading's ``box`` is the
         clock's box in the input's own pixels (``first``: that reading alone, see :meth:`read_many`). Raises
         :class:`ClockReaderError` for an unreadable input.
         """
@@ -196,8 +196,8 @@ class ClockReader:
         the :class:`ClockReaderError` of one that cannot be read. The crops of several photos share a model
         call of up to ``batch_size`` images, so the locators' per-photo work and the reader's batched work
         both run whatever ``locate`` is. A source that is a :class:`ClockReaderError` is yielded as it is.
-        ``first``: read only what the first reading needs (the locators' most likely clock, and under ``auto``
-        the whole photo), so each list holds that one reading, the same as without it."""
+        A photo's clocks come surest first (the whole photo under ``auto`` in front when it is surer still), so
+        its first reading is the clock read most surely. ``first``: each list holds that first reading alone."""
         if locate not in ("auto", "always", "never"):
             raise ValueError(f"The 'locate' parameter must be auto, always or never. Got {locate!r} instead.")
         if not isinstance(batch_size, int) or batch_size < 1:
@@ -227,18 +227,19 @@ class ClockReader:
                     if not found:   # the locators see no clock: the whole photo read, but not vouched for
                         readings[0].clock_found = not readings[0].unsure  # a sure reading is a clock they missed
                         readings[0].unsure = True
+                    readings.sort(key=lambda r: -r.confidence)   # the surest clock first (stable: ties keep the locators' order)
                     if whole:       # auto: the whole photo was read too; a crop must not lose a surer reading
                         photo = self.readings_from_logits(out[-1:])[0]
                         if photo.confidence > readings[0].confidence:
                             readings = [photo, *readings]
-                    yield readings
+                    yield readings[:1] if first else readings
                 emitted += 1
 
         for i, src in enumerate(sources):
             try:
                 if isinstance(src, ClockReaderError):   # an input already known to be bad keeps its place
                     raise src
-                crops, boxes, found, whole = self._plan(src, locate, first)
+                crops, boxes, found, whole = self._plan(src, locate)
                 plans[i] = (boxes, found, whole)
                 views.extend((i, c) for c in crops)
             except ClockReaderError as e:
@@ -250,16 +251,16 @@ class ClockReader:
         run()
         yield from ready(done)
 
-    def _plan(self, image: ImageInput, locate: str, first: bool = False):
+    def _plan(self, image: ImageInput, locate: str):
         """(views to read, their boxes in the input's pixels, whether a clock was found, whether the last view is
-        the whole photo, read beside the crops under ``auto``) for one photo; with ``first``, the best box alone."""
+        the whole photo, read beside the crops under ``auto``) for one photo."""
         im = load_image(image, draft_size=1024 if locate != "never" else self.spec.input_size * 2)
         if locate == "never" or self.locator is None:
             return [im], None, True, False
         dets = self.locator.locate(im)
         if not dets:
             return [im], None, False, False
-        boxes = [d.box for d in (dets[:1] if first else dets)]  # in the input's own pixels, also when a JPEG was decoded in draft
+        boxes = [d.box for d in dets]  # in the input's own pixels, also when a JPEG was decoded in draft
         sx, sy = draft_scale(im)
         here = [np.divide(b, [sx, sy, sx, sy]) for b in boxes]   # ... and in the decoded image's
         if locate == "auto" and _fills_frame(here[0], im):
@@ -346,7 +347,7 @@ def load_reader(model: str | Path | None = None, threads: int | None = None,
 
 def read_time(image: ImageInput, model: str | Path | None = None) -> Reading:
     """Read the time from one clock photo with the bundled model (cached after the first call), as
-    ``clockreader read`` does: the locator's best clock (``read_all(image, locate="auto")[0]``, with its
+    ``clockreader read`` does: the clock read most surely (``read_all(image, locate="auto")[0]``, with its
     ``box``), or the whole photo when the clock fills it. ``load_reader().read(image)`` reads the whole
     photo with the model alone.
 

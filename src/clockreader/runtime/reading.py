@@ -49,7 +49,7 @@ class Reading:
 
 def rows_for(result, all_clocks: bool = False) -> list[dict]:
     """The JSON/CSV rows (``Reading.to_dict`` plus ``error``) of one input's :meth:`ClockReader.read_many`
-    result: its best clock (the locators' most likely, as :func:`read_time` gives), or with ``all_clocks``
+    result: its best clock (the one read most surely, as :func:`read_time` gives), or with ``all_clocks``
     every clock found; an input that could not be read gives one :func:`error_dict` row."""
     if isinstance(result, ClockReaderError):
         return [error_dict(str(result))]

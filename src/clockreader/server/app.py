@@ -244,7 +244,7 @@ def create_app(reader, max_upload_bytes: int = MAX_UPLOAD_BYTES, max_concurrent:
         (415, "not an image type"), (503, "busy: try again after Retry-After seconds"))})
     def read(file: UploadFile = File(..., description="a photo of an analog clock"),
              locate: Literal["auto", "always", "never"] = "auto") -> dict:
-        """Read one photo. Returns the best clock (the locators' most likely, as ``clockreader read`` and
+        """Read one photo. Returns the best clock (the one read most surely, as ``clockreader read`` and
         ``read_time`` give): ``status`` (ok, unsure, no clock), time, hour, minute, confidence, alternatives,
         box, unsure, error; and ``readings``: every clock found, each with its box. An error answers
         ``detail`` (and the same row with ``status`` error)."""
@@ -268,7 +268,7 @@ def create_app(reader, max_upload_bytes: int = MAX_UPLOAD_BYTES, max_concurrent:
             return fail(400, name, _reason(e))
         finally:
             slots.release()
-        best = readings[0]   # the locators' most likely clock, as read_time and `clockreader read` answer
+        best = readings[0]   # the clock read most surely, as read_time and `clockreader read` answer
         return {"path": name, **best.to_dict(), "error": None, "readings": [r.to_dict() for r in readings]}
 
     if assets is not None:
