@@ -3,9 +3,9 @@
 # real footage and photos with hands2 (round 1 labelled them with the bundled model), then train stage 16 with
 # the hands head on half pseudo-labelled real views (no points: they train the reading alone), half fresh
 # renders; its control is hands2 (recipes/hands-ab.sh: the same fine-tune on renders alone, the same images per
-# epoch). Run at commit 765872c (hands2's renderer) with the training change of the commit that added this
-# recipe applied (`git diff 765872c..THAT -- src/clockreader/train/{data,learner,objectives}.py`); the labels
-# with the product at that commit. Time-lapse videos 2 and 4, coco-clocks and real-clocks are never given to
+# epoch). Run at commit 765872c (hands2's renderer) with commit cac0361's training change applied (`git diff
+# cac0361~1 cac0361 -- src/clockreader/train/{data,learner,objectives}.py | git apply`: real photos' NaN points);
+# the labels with the product at commit cac0361. Time-lapse videos 2 and 4, coco-clocks and real-clocks are never given to
 # pseudo-label. About 40 minutes on one thread. RESUME=--resume continues a stopped run.
 set -euo pipefail
 [ -f runs/hands2/model.onnx ] || { echo "runs/hands2/model.onnx missing: run recipes/hands-ab.sh first"; exit 1; }
