@@ -193,3 +193,27 @@ def test_tta_reads_like_the_plain_reader(clock_files):
     assert abs((a.hour * 60 + a.minute) - (b.hour * 60 + b.minute)) % 720 in (0, 1, 2, 718, 719) or b.confidence < 0.5
     r = _cli("read", "--tta", "--json", "--locate", "never", str(paths[1]))
     assert r.returncode in (0, 1) and json.loads(r.stdout.splitlines()[0])["time"] == str(b)
+
+
+def test_a_photos_clocks_come_surest_first_and_its_answer_is_the_surest():
+    """A photo's clocks are all read and ordered surest first (the whole photo in front under ``auto`` when it is
+    surer still), so its first reading, what ``read`` and ``test`` answer, is the clock read most surely, whatever
+    order the locators found them in; ``first=True`` gives that reading alone."""
+    from clockreader.render.scenes import render_scene
+
+    reader = load_reader()
+    scenes = [render_scene(np.random.default_rng([7, i]), 512) for i in range(40)]
+    scenes = [s for s in scenes if len(s.boxes) >= 2][:4]
+    assert len(scenes) >= 2
+    found_many = 0
+    for s in scenes:
+        for locate in ("always", "auto"):
+            every = reader.read_all(s.image, locate=locate)
+            conf = [r.confidence for r in every]
+            clocks = [r.confidence for r in every if r.box is not None]
+            assert clocks == sorted(clocks, reverse=True)
+            assert conf[0] == max(conf)
+            first = reader.read_all(s.image, locate=locate, first=True)
+            assert len(first) == 1 and (first[0].hour, first[0].minute, first[0].box) == (every[0].hour, every[0].minute, every[0].box)
+            found_many += len(clocks) >= 2
+    assert found_many >= 2   # the order was tested on photos with several clocks found
