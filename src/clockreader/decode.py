@@ -44,6 +44,9 @@ def tip_angles(points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return (angle(points[:, 2]) - twelve) % 360, (angle(points[:, 3]) - twelve) % 360
 
 
+_BIN_ANGLES = (np.radians((np.arange(720) + 0.5) * 0.5), np.radians((np.arange(60) + 0.5) * 6.0))  # hour, minute bins' centres
+
+
 def hand_votes(logits: np.ndarray, points: np.ndarray, weight: float) -> np.ndarray:
     """Decode the bins jointly with a ``+hands8`` model's points: each hand's tip angle adds
     ``weight * cos(bin angle - tip angle)`` to its head's logits (a von Mises vote; a bin's angle is its centre's).
@@ -53,8 +56,8 @@ def hand_votes(logits: np.ndarray, points: np.ndarray, weight: float) -> np.ndar
         return logits
     hour, minute = tip_angles(points)
     out = np.array(logits, np.float64)
-    out[:, :720] += weight * np.cos(np.radians((np.arange(720) + 0.5) * 0.5)[None] - np.radians(hour)[:, None])
-    out[:, 720:] += weight * np.cos(np.radians((np.arange(60) + 0.5) * 6.0)[None] - np.radians(minute)[:, None])
+    out[:, :720] += weight * np.cos(_BIN_ANGLES[0][None] - np.radians(hour)[:, None])
+    out[:, 720:] += weight * np.cos(_BIN_ANGLES[1][None] - np.radians(minute)[:, None])
     return out.astype(np.float32)
 
 

@@ -260,7 +260,7 @@ class ClockReader:
         dets = self.locator.locate(im)
         if not dets:
             return [im], None, False, False
-        boxes = [d.box for d in dets]  # in the input's own pixels, also when a JPEG was decoded in draft
+        boxes = [d.box for d in dets]      # in the input's own pixels, also when a JPEG was decoded in draft
         sx, sy = draft_scale(im)
         here = [np.divide(b, [sx, sy, sx, sy]) for b in boxes]   # ... and in the decoded image's
         if locate == "auto" and _fills_frame(here[0], im):

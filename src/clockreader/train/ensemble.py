@@ -59,13 +59,15 @@ def _member_spec(path: Path) -> ModelSpec:
     if path.suffix == ".safetensors":
         side = path.with_suffix(".json")
         try:
-            keys = set(json.loads(side.read_text()))
+            found = json.loads(side.read_text())
         except (OSError, ValueError):
-            keys = set()
-        if not {"arch", "input_size", "layout"} <= keys:
+            found = {}
+        if not isinstance(found, dict) or not {"arch", "input_size", "layout"} <= set(found):
             raise ModelError(f"{side}: model spec not found (a training checkpoint is a run's model.safetensors, with its "
                              "model.json beside it)")
-    spec = ModelSpec.load(path.with_suffix(".json")) if path.suffix == ".safetensors" else load_spec_for(path)
+        spec = ModelSpec.from_dict(found)
+    else:
+        spec = load_spec_for(path)
     if not spec.layout.startswith("hour720+minute60"):
         raise ModelError(f"{path}: a {spec.layout} model is not a clock reader")
     return spec
@@ -140,8 +142,8 @@ def store_compact(model, dtype: str = "float16", min_size: int = 16) -> int:
 def ensemble_models(models: list[str | Path], out: str | Path, command: str | None = None,
                     store: str = "float16") -> ModelSpec:
     """Write ``out/model.onnx`` and ``out/model.json``: the ensemble of the clock readers ``models`` (ONNX
-    files, run folders or training checkpoints). They must share input size, resize mode and normalisation; dial heads are dropped,
-    hands heads' points are averaged (the module's docstring).
+    files, run folders or training checkpoints). They must share input size, resize mode and normalisation;
+    dial heads are dropped, hands heads' points are averaged (the module's docstring).
     ``store``: how the weights are kept in the file (``float32``, ``float16`` or ``int8``, :func:`store_compact`)."""
     import tempfile
 
@@ -173,6 +175,7 @@ def _join(sources: list[Path], paths: list[Path], specs: list[ModelSpec], out: P
     from onnx import TensorProto, compose, helper
 
     nodes, inits, merged, points = [], [], [], []
+    shares = point_shares(specs)
     for k, p in enumerate(paths):
         pre = member_prefix(k)
         try:
@@ -196,7 +199,7 @@ def _join(sources: list[Path], paths: list[Path], specs: list[ModelSpec], out: P
             heads.append(f"{pre}head{j}_logp")
         nodes.append(helper.make_node("Concat", heads, [f"{pre}logp"], axis=1))
         merged.append(f"{pre}logp")
-        share = point_shares(specs)[k]
+        share = shares[k]
         if share:   # names no prefixed member name can take (a member may itself be an ensemble with points)
             bounds = [helper.make_tensor(f"{pre}hands_pts_{w}", TensorProto.INT64, [1], [v])
                       for w, v in (("start", NUM_OUTPUTS), ("end", NUM_OUTPUTS + DIAL_OUTPUTS), ("axis", 1))]
@@ -238,8 +241,9 @@ def _join(sources: list[Path], paths: list[Path], specs: list[ModelSpec], out: P
 
 def check_ensemble(path: Path, members: list[Path], specs: list[ModelSpec], spec: ModelSpec, size: int, n: int = 4,
                    seed: int = 0) -> dict:
-    """The ensemble against its members run one by one and merged in NumPy (their points by :func:`point_shares`), on the
-    same random inputs; readings are compared after the joint decode with ``spec.points_weight``."""
+    """The ensemble against its members run one by one and merged in NumPy (their points by
+    :func:`point_shares`), on the same random inputs; readings are compared after the joint decode with
+    ``spec.points_weight``."""
     import onnxruntime as ort
 
     from ..decode import decode, hand_votes, split_outputs
