@@ -2,12 +2,15 @@
 # The bundled main locator fine-tuned with more real windows (locA) and with real mosaics (locB): issue 24,
 # item 3. Both start from its checkpoint; 3 epochs of 1,000 synthetic scenes plus 3 windows of each of the 340
 # training photos of unlabelled-real/boxes.csv (the 82 whose names hash to 0 mod 5 are held out), lr 5e-4,
-# seed 2. Run at once, one thread each (about an hour on 2 CPU cores). Rule and figures: docs/history.md.
+# seed 2. Run at once, one thread each (16-19 minutes on 2 CPU cores). Neither was kept (docs/history.md,
+# "The locator's fine-tunes"); `--real-mosaic` left the product with it, so locB runs from a worktree of commit
+# 8274aa1, where it was.
 set -euo pipefail
+WT=${WT:-/tmp/wt-8274aa1}   # git worktree add $WT 8274aa1
 common=(--pretrained checkpoints/clockreader-locator.safetensors --epochs 3 --epoch-size 1000 --bs 32 --lr 5e-4
         --seed 2 --real-boxes ../shared/data/unlabelled-real/boxes.csv --real-repeat 3)
 OMP_NUM_THREADS=1 clockreader train-locator "${common[@]}" --out runs/locA > runs/locA.log 2>&1 &
-OMP_NUM_THREADS=1 clockreader train-locator "${common[@]}" --real-mosaic 0.5 --out runs/locB > runs/locB.log 2>&1 &
+OMP_NUM_THREADS=1 PYTHONPATH="$WT/src" python -m clockreader train-locator "${common[@]}" --real-mosaic 0.5 --out runs/locB > runs/locB.log 2>&1 &
 wait
 for run in locA locB; do
   python benchmarks/real.py --locator runs/$run/locator.onnx --out runs/$run/real.json

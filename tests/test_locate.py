@@ -213,6 +213,30 @@ def test_train_locator_tiny_run_exports_a_working_model(tmp_path):
     assert again.metrics["history"][0] == spec.metrics["history"][0]  # the epoch before the resume, kept
 
 
+def test_train_locator_starts_from_a_locator_checkpoint_and_refuses_others(tmp_path):
+    """`train-locator --pretrained`: the whole net starts as the checkpoint; a reader's checkpoint or an ONNX is refused."""
+    torch = pytest.importorskip("torch")
+    from safetensors.torch import save_file
+
+    from clockreader.errors import ModelError
+    from clockreader.train.locator import LocatorNet
+
+    parent = LocatorNet(pretrained=None)
+    with torch.no_grad():
+        parent.head[-1].bias.fill_(0.25)   # something a fresh net does not have
+    path = tmp_path / "locator.safetensors"
+    save_file({k: v.half().contiguous() for k, v in parent.state_dict().items()}, str(path))
+    child = LocatorNet(pretrained=str(path))
+    assert torch.allclose(child.head[-1].bias, torch.full((3,), 0.25))
+    assert all(torch.allclose(a.float(), b.half().float()) for a, b in zip(child.state_dict().values(), parent.state_dict().values()))
+    reader = tmp_path / "reader.safetensors"
+    save_file({"backbone.conv_stem.weight": torch.zeros(32, 3, 3, 3), "head.out.weight": torch.zeros(780, 8)}, str(reader))
+    with pytest.raises(ModelError, match="reader.safetensors: not a tf_efficientnet_lite0 locator checkpoint"):
+        LocatorNet(pretrained=str(reader))
+    with pytest.raises(ModelError, match="an exported ONNX locator cannot be fine-tuned"):
+        LocatorNet(pretrained=str(tmp_path / "locator.onnx"))
+
+
 @needs_locator
 def test_locate_test_reads_scene_clocks_end_to_end(tmp_path):
     """`locate-test --read-scenes`: every clock of the scenes is counted once, by size, and most are found and read."""

@@ -181,7 +181,7 @@ def cmd_train_locator(args) -> int:
     from .train.locator import train_locator
 
     over = {k: getattr(args, k) for k in ("epochs", "epoch_size", "size", "bs", "lr", "seed", "workers", "device", "out", "real_boxes", "real_repeat",
-                                        "real_mosaic", "pretrained") if getattr(args, k) is not None}
+                                        "pretrained") if getattr(args, k) is not None}
     spec = train_locator(replace(PRESETS["locator"], **over, resume=args.resume), command=_command_line(args))
     m = spec.metrics["synthetic_scenes"]
     print(f"saved {spec.training['config']['out']}/locator.onnx; synthetic scenes: recall {m['recall']:.3f}, precision {m['precision']:.3f}")
@@ -370,8 +370,6 @@ def build_parser() -> argparse.ArgumentParser:
     tl.add_argument("--real-boxes", metavar="CSV", help="real photos' clock boxes to mix into training (e.g. ../shared/data/unlabelled-real/boxes.csv); "
                     "the fifth whose file names hash to 0 is held out for measuring")
     tl.add_argument("--real-repeat", type=int, help="windows of each real photo per epoch (default 2)")
-    tl.add_argument("--real-mosaic", type=float, metavar="SHARE",
-                    help="the share of real samples drawn as a 2 x 2 or 3 x 3 mosaic of photos, so real clocks appear smaller (default 0)")
     tl.add_argument("--pretrained", metavar="PATH", help="start from a locator's training checkpoint (.safetensors), e.g. "
                     "checkpoints/clockreader-locator.safetensors (default: ImageNet weights)")
     tl.add_argument("--resume", action="store_true", help="continue from OUT/checkpoint.safetensors")

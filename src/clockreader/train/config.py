@@ -71,7 +71,6 @@ class LocatorConfig(FitConfig):
     eval_scenes: int = 200             # synthetic scenes its threshold is chosen on and its figures scored on, after training
     real_boxes: str | None = None      # a CSV of real photos' clock boxes mixed into training (the held-out fifth never)
     real_repeat: int = 2               # each real photo this many times an epoch (different windows)
-    real_mosaic: float = 0.0           # the share of real samples drawn as a 2 x 2 or 3 x 3 mosaic of several photos' windows
 
 
 PRESETS = {

@@ -46,11 +46,20 @@ class LocatorNet(nn.Module):
         with torch.no_grad():
             self.head[-1].bias[0] = -2.19  # heatmap prior 0.1 (CenterNet)
         if pretrained not in (None, "none", LITE0):   # a locator's training checkpoint: fine-tune the whole net
-            sd = load_state_file(pretrained)
+            self._warm_start(pretrained, arch)
+
+    def _warm_start(self, path: str, arch: str) -> None:
+        if Path(path).suffix == ".onnx":
+            raise ModelError(f"{path}: an exported ONNX locator cannot be fine-tuned (its BatchNorms are folded away); pass "
+                             "its training checkpoint (the bundled one's: checkpoints/clockreader-locator.safetensors)")
+        sd = load_state_file(path)
+        try:
             missing, unexpected = self.load_state_dict({k: v.float() for k, v in sd.items()}, strict=False)
-            if missing or unexpected:
-                raise ModelError(f"{pretrained}: not a {arch} locator checkpoint ({len(missing)} tensors missing, "
-                                 f"{len(unexpected)} unexpected)")
+        except RuntimeError:   # the names fit, the shapes do not
+            missing, unexpected = ["(shapes)"], []
+        if missing or unexpected:
+            raise ModelError(f"{path}: not a {arch} locator checkpoint ({len(missing)} tensors missing or of other "
+                             f"shapes, {len(unexpected)} unexpected)")
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         f8, f16 = self.backbone(x)
@@ -91,42 +100,19 @@ class RealBoxScenes(Dataset):
     """Real photos with hand-drawn clock boxes (``unlabelled-real/boxes.csv``), as the locator sees them: a
     random square window (0.6-1 of the short side, so clocks appear at several sizes; the whole photo
     when it is near square and the draw says so) squished to ``size``, with the boxes whose centre lies in
-    it, clipped. ``mosaic``: the share of samples that are instead a 2 x 2 or 3 x 3 grid of such windows of
-    several photos (YOLOv4's mosaic), which shows real clocks at a half or a third of their size: most of these
-    photos are close-ups (median box 47% of the short side), while the clocks the locators miss in wider
-    photos are 6-20%. Seeded by (seed, epoch, i) like the scenes. ``repeat``: each photo this many times an epoch."""
+    it, clipped. Seeded by (seed, epoch, i) like the scenes. ``repeat``: each photo this many times an epoch."""
 
-    def __init__(self, items: list[tuple[str, np.ndarray]], size: int, stride: int, seed: int, repeat: int = 1,
-                 mosaic: float = 0.0):
+    def __init__(self, items: list[tuple[str, np.ndarray]], size: int, stride: int, seed: int, repeat: int = 1):
         self.items, self.size, self.stride, self.seed, self.repeat, self.epoch = items, size, stride, seed, repeat, 0
-        self.mosaic = mosaic
 
     def __len__(self):
         return len(self.items) * self.repeat
 
     def __getitem__(self, i):
-        rng = np.random.default_rng([self.seed, 7, self.epoch, int(i)])
-        if self.mosaic and rng.random() < self.mosaic:
-            n = 2 if rng.random() < 0.6 else 3
-            cell = self.size // n
-            canvas, boxes = Image.new("RGB", (self.size, self.size)), []
-            picks = [i % len(self.items), *rng.integers(0, len(self.items), n * n - 1)]
-            for k, j in enumerate(picks):
-                view, b = self._window(self.items[j], rng, cell)
-                ox, oy = (k % n) * cell, (k // n) * cell
-                canvas.paste(view, (ox, oy))
-                boxes.append(b + [ox, oy, ox, oy])
-            view, b = canvas, np.concatenate(boxes)
-        else:
-            view, b = self._window(self.items[i % len(self.items)], rng, self.size)
-        return TensorImage(torch.from_numpy(to_unit_array(view))), torch.from_numpy(scene_target(b, self.size, self.stride))
-
-    @staticmethod
-    def _window(item: tuple[str, np.ndarray], rng, size: int) -> tuple[Image.Image, np.ndarray]:
-        """One photo's random window squished to ``size`` px, and its boxes (centre inside, clipped) in those pixels."""
         from ..images import load_image
 
-        path, boxes = item
+        path, boxes = self.items[i % len(self.items)]
+        rng = np.random.default_rng([self.seed, 7, self.epoch, int(i)])
         im = load_image(path)
         w, h = im.size
         short = min(w, h)
@@ -135,11 +121,12 @@ class RealBoxScenes(Dataset):
             x0, y0, cw, ch = 0, 0, w, h          # the whole near-square photo, as the locator reads it
         else:
             x0, y0, cw, ch = int(rng.integers(0, w - side + 1)), int(rng.integers(0, h - side + 1)), side, side
-        view = im.crop((x0, y0, x0 + cw, y0 + ch)).resize((size, size), Image.BILINEAR)
+        view = im.crop((x0, y0, x0 + cw, y0 + ch)).resize((self.size, self.size), Image.BILINEAR)
         b = boxes - [x0, y0, x0, y0]
         cx, cy = (b[:, 0] + b[:, 2]) / 2, (b[:, 1] + b[:, 3]) / 2
         b = b[(cx >= 0) & (cx < cw) & (cy >= 0) & (cy < ch)]
-        return view, np.clip(b, 0, [cw, ch, cw, ch]) * np.array([size / cw, size / ch] * 2)
+        b = np.clip(b, 0, [cw, ch, cw, ch]) * np.array([self.size / cw, self.size / ch] * 2)
+        return TensorImage(torch.from_numpy(to_unit_array(view))), torch.from_numpy(scene_target(b, self.size, self.stride))
 
 
 def real_box_items(source: str, hold_out: bool = False) -> list[tuple[str, np.ndarray]]:
@@ -155,7 +142,7 @@ def create_dataloaders(cfg: LocatorConfig, device: torch.device) -> DataLoaders:
     norm = Normalize.from_stats(IMAGENET_MEAN, IMAGENET_STD, cuda=device.type == "cuda")
     train_ds = SceneDataset(cfg.epoch_size, cfg.size, cfg.stride, cfg.seed, 0)
     if cfg.real_boxes:
-        real = RealBoxScenes(real_box_items(cfg.real_boxes), cfg.size, cfg.stride, cfg.seed, cfg.real_repeat, cfg.real_mosaic)
+        real = RealBoxScenes(real_box_items(cfg.real_boxes), cfg.size, cfg.stride, cfg.seed, cfg.real_repeat)
         train_ds = ConcatDataset([train_ds, real])
     valid_ds = SceneDataset(cfg.valid_size, cfg.size, cfg.stride, 10_000 + cfg.seed, 1)
     return DataLoaders(TfmdDL(train_ds, bs=cfg.bs, shuffle=True, drop_last=True, num_workers=cfg.workers, after_batch=[norm], device=device),
