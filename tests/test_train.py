@@ -558,3 +558,60 @@ def test_far_clocks_are_rendered_small_and_enlarged_with_their_dial_points():
     assert np.median([spread(p) for _, p, _ in items_far]) == pytest.approx(np.median([spread(p) for _, p, _ in items_near]), rel=0.3)
     assert np.mean([detail(x) for x, _, _ in items_far]) < 0.8 * np.mean([detail(x) for x, _, _ in items_near])
     assert SyntheticClocks(4, 96, seed=3).far == 0.0
+
+
+def test_consistency_teaches_other_framings_of_the_real_clocks_it_reads_surely(tiny_model, tmp_path, capsys):
+    """``train --consistency CSV`` (FixMatch): boxed clocks without times are cut as the locators cut them (the weak
+    view) and another way (the strong view); only a sure weak view teaches, both heads, with gradient to the strong
+    view alone; a training run takes the CSV."""
+    import csv
+
+    import torch.nn.functional as F
+    from PIL import Image
+
+    from clockreader.preprocess import prepare
+    from clockreader.render import render_clock
+    from clockreader.runtime.locator import crop_with_margin
+    from clockreader.train.config import TrainConfig
+    from clockreader.train.consistency import RealClockCrops, consistency_loss
+    from clockreader.train.learner import train
+
+    boxes = tmp_path / "boxes.csv"
+    with boxes.open("w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["path", "x0", "y0", "x1", "y1"])
+        for i in range(4):
+            photo = Image.new("RGB", (220, 170), (90, 110, 90))
+            photo.paste(render_clock(seed=300 + i, size=96).image, (20 + 30 * i, 40))
+            photo.save(tmp_path / f"{i}.jpg")
+            w.writerow([f"{i}.jpg", 20 + 30 * i, 40, 116 + 30 * i, 136])
+    crops = RealClockCrops(str(boxes), 64)
+    weak, strong = crops.views(range(4), np.random.default_rng(0))
+    assert len(crops) == 4 and weak.shape == strong.shape == (4, 3, 64, 64)
+    photo = Image.open(tmp_path / "1.jpg").convert("RGB")
+    as_read = prepare(crop_with_margin(photo, (50, 40, 146, 136)), crops.spec)
+    assert np.abs(weak[1] - as_read).mean() < 0.15                 # the weak view is the locators' crop
+    assert np.abs(weak - strong).mean() > 0.1                      # the strong view is another one
+    again = crops.views(range(4), np.random.default_rng(0))[1]
+    assert np.array_equal(strong, again)                           # seeded
+    with pytest.raises(DatasetError, match="missing.csv"):
+        RealClockCrops(str(tmp_path / "missing.csv"), 64)
+
+    sure = torch.full((1, 780), -10.0)
+    sure[0, 125], sure[0, 720 + 5] = 10.0, 10.0                   # 2:05, surely
+    weak_logits = torch.cat([sure, torch.zeros(1, 780)])           # and a reading that is sure of nothing
+    strong_logits = torch.randn(2, 780, requires_grad=True)
+    loss, kept = consistency_loss(weak_logits.requires_grad_(), strong_logits, threshold=0.7)
+    assert kept == 0.5
+    target_h, target_m = (sure[0, :720] / 0.5).softmax(0), (sure[0, 720:] / 0.5).softmax(0)
+    expected = (-(target_h * F.log_softmax(strong_logits[0, :720], 0)).sum() - (target_m * F.log_softmax(strong_logits[0, 720:], 0)).sum()) / 2
+    assert torch.isclose(loss, expected, atol=1e-5)                # the sure row alone, over the whole batch
+    loss.backward()
+    assert weak_logits.grad is None and strong_logits.grad[1].abs().sum() == 0 and strong_logits.grad[0].abs().sum() > 0
+
+    out = tmp_path / "run"
+    train(TrainConfig(arch="resnet10t", pretrained=str(tiny_model / "model.safetensors"), size=64, epochs=1, epoch_size=16,
+                      valid_size=16, bs=16, lr=1e-3, out=str(out), consistency=str(boxes)))
+    spec = json.loads((out / "model.json").read_text())
+    assert spec["training"]["config"]["consistency"] == str(boxes) and np.isfinite(spec["metrics"]["valid"]["train_loss"])
+    assert "of the real clocks' weak views were sure enough to teach" in capsys.readouterr().out
