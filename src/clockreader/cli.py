@@ -40,9 +40,6 @@ def _add_train_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--hands", action="store_true", default=None,
                    help="also learn where the dial's centre, its 12 o'clock and the hands' tips are, densely (an extra head on "
                         "the stride-8 features; layout hour720+minute60+hands8)")
-    p.add_argument("--consistency", metavar="CSV",
-                   help="real photos' clock boxes without times (e.g. ../shared/data/unlabelled-real/boxes.csv): each step the "
-                        "reader's sure readings of a quarter batch of them teach other crops of the same clocks (FixMatch)")
     p.add_argument("--out", help="output folder (default runs/model)")
 
 
@@ -53,7 +50,7 @@ def _train_config(args):
 
     cfg = PRESETS[args.preset]
     over = {k: getattr(args, k) for k in ("arch", "pretrained", "size", "resize", "epochs", "epoch_size", "valid_size",
-                                          "bs", "lr", "seed", "workers", "device", "bf16", "full_rotation", "turned", "steep", "far", "dial", "hands", "consistency", "out")
+                                          "bs", "lr", "seed", "workers", "device", "bf16", "full_rotation", "turned", "steep", "far", "dial", "hands", "out")
             if getattr(args, k, None) is not None}
     if args.data:
         over["data"] = tuple(args.data)

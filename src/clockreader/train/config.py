@@ -50,7 +50,6 @@ class TrainConfig(FitConfig):
     heat_weight: float = 1.0           # hands: weight of the points' cell-score cross-entropy (train loss only: eval has no scores)
     heat_sigma: float = 1.0            # hands: the Gaussian cell target's width, in cells
     dial_lr: float = 20.0              # the points head's learning rate, as a multiple of lr (it starts from zero)
-    consistency: str | None = None     # a CSV of real photos' clock boxes (no times): FixMatch consistency on them
     extra: dict = field(default_factory=dict)
 
 

@@ -80,12 +80,7 @@ def create_learner(cfg: TrainConfig) -> Learner:
     metrics = [acc_1min, acc_hour, acc_5min] + ([dial_err] if cfg.dial else [hands_err] if cfg.hands else [])
     extra = {"splitter": points_splitter} if cfg.dial or cfg.hands else {}
     loss = ClockLoss(dial_weight=cfg.dial_weight, heat_weight=cfg.heat_weight, heat_sigma=cfg.heat_sigma)
-    learn = make_learner(cfg, dls, model, loss, metrics, **extra)
-    if cfg.consistency:   # unlabelled real clocks: the reader's sure readings teach other views of them
-        from .consistency import RealClockCrops, RealConsistency
-
-        learn.add_cb(RealConsistency(RealClockCrops(cfg.consistency, cfg.size, cfg.resize), bs=max(1, cfg.bs // 4), seed=cfg.seed))
-    return learn
+    return make_learner(cfg, dls, model, loss, metrics, **extra)
 
 
 def _warm_start(pretrained: str | None) -> dict:
