@@ -21,3 +21,19 @@ for r in C1 C20 S2 S20; do   # the joint decode with hands2's weight (the 16:34 
   python benchmarks/real.py --model runs/$r/model.onnx --out runs/$r/real.json --quiet
   clockreader test synthetic:1440:2024 --locate never --model runs/$r/model.onnx --json runs/$r/synth.json --quiet
 done
+
+# The clean A/B (docs/history.md, 19:45 UTC): hands2b's and hands20b's runs exactly, on their renderer, with the
+# consistency: branch ck-765872c (commit 1b587b4 = 765872c + 041bd01's --consistency).
+KW=${KW:-/tmp/wt-ck}   # git worktree add $KW 1b587b4; ln -s "$PWD/runs" $KW/runs
+for spec in "hands2 42 Ck2" "hands20 43 Ck20"; do
+  set -- $spec
+  (cd "$KW" && OMP_NUM_THREADS=1 PYTHONPATH="$KW/src" python -m clockreader train --pretrained "$OLDPWD/checkpoints/$1/model.safetensors" \
+    --size 192 --turned 0.3 --data synthetic --hands --epochs 8 --epoch-size 1211 --lr 6e-5 --seed $2 --consistency $csv \
+    --out runs/$3 ${RESUME:-} > runs/$3.log 2>&1) &
+done
+wait
+for r in Ck2 Ck20 hands20b; do
+  python -c "import json,sys; p=sys.argv[1]; d=json.load(open(p)); d['points_weight']=0.5; json.dump(d, open(p,'w'), indent=2)" runs/$r/model.json
+  python benchmarks/real.py --model runs/$r/model.onnx --out runs/$r/real.json --quiet
+  clockreader test synthetic:1440:2024 --locate never --model runs/$r/model.onnx --json runs/$r/synth.json --quiet
+done
