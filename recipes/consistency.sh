@@ -5,7 +5,7 @@
 # each (about 40 minutes each on 2 CPU cores, two runs at once); hands20b, the soup S20's partner, at 765872c as
 # recipes/hands-ensembles.sh runs hands2b, seed 43. RESUME=--resume continues a stopped run.
 set -euo pipefail
-csv=../shared/data/unlabelled-real/boxes.csv
+csv=$(realpath ../shared/data/unlabelled-real/boxes.csv)   # absolute: the runs below start in worktrees
 common=(--size 192 --turned 0.3 --data synthetic --hands --epochs 8 --epoch-size 1211 --lr 6e-5 --consistency $csv ${RESUME:-})
 CW=${CW:-/tmp/wt-041bd01}   # git worktree add $CW 041bd01: `--consistency` left the product after losing its A/B
 OMP_NUM_THREADS=1 PYTHONPATH="$CW/src" python -m clockreader train --pretrained checkpoints/hands2/model.safetensors --seed 42 "${common[@]}" --out runs/C1 > runs/C1.log 2>&1 &
