@@ -6,11 +6,11 @@
 set -euo pipefail
 WT=${WT:-/tmp/wt-765872c}   # git worktree add $WT 765872c; ln -s "$PWD/runs" $WT/runs
 if [ ! -f runs/hands20/model.onnx ]; then   # stage 20 with the hands head, hands2's recipe, seed 41
-  (cd "$WT" && clockreader train --pretrained checkpoints/reader-20/model.safetensors --size 192 --turned 0.3 --data synthetic \
+  (cd "$WT" && PYTHONPATH="$WT/src" python -m clockreader train --pretrained checkpoints/reader-20/model.safetensors --size 192 --turned 0.3 --data synthetic \
     --hands --epochs 8 --epoch-size 1211 --lr 1.2e-4 --seed 41 --out runs/hands20 ${RESUME:-})
 fi
 if [ ! -f runs/hands2b/model.onnx ]; then   # hands2 trained on: 8 more epochs at half the rate, seed 42
-  (cd "$WT" && clockreader train --pretrained "$OLDPWD/checkpoints/hands2/model.safetensors" --size 192 --turned 0.3 \
+  (cd "$WT" && PYTHONPATH="$WT/src" python -m clockreader train --pretrained "$OLDPWD/checkpoints/hands2/model.safetensors" --size 192 --turned 0.3 \
     --data synthetic --hands --epochs 8 --epoch-size 1211 --lr 6e-5 --seed 42 --out runs/hands2b ${RESUME:-})
 fi
 for r in hands20 hands2b; do   # the joint decode with hands2's weight (the 16:34 UTC rule)

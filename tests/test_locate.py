@@ -235,6 +235,28 @@ def test_train_locator_starts_from_a_locator_checkpoint_and_refuses_others(tmp_p
         LocatorNet(pretrained=str(reader))
     with pytest.raises(ModelError, match="an exported ONNX locator cannot be fine-tuned"):
         LocatorNet(pretrained=str(tmp_path / "locator.onnx"))
+    narrow = tmp_path / "narrow.safetensors"   # the same names, a head of another width
+    save_file({k: v.contiguous() for k, v in LocatorNet(pretrained=None, width=32).state_dict().items()}, str(narrow))
+    with pytest.raises(ModelError, match=r"narrow.safetensors: not a .* locator checkpoint \(0 tensors missing, [1-9]\d* of other shapes"):
+        LocatorNet(pretrained=str(narrow))
+
+
+def test_train_locator_command_passes_pretrained_on(monkeypatch, tmp_path):
+    """`clockreader train-locator --pretrained CKPT` hands the checkpoint to the run's config."""
+    pytest.importorskip("torch")
+    import clockreader.train.locator as tl
+    from clockreader.cli import main
+
+    seen = {}
+
+    def fake(cfg, command=None):
+        seen["cfg"] = cfg
+        raise SystemExit(0)
+
+    monkeypatch.setattr(tl, "train_locator", fake)
+    with pytest.raises(SystemExit):
+        main(["train-locator", "--pretrained", str(tmp_path / "parent.safetensors"), "--out", str(tmp_path / "run")])
+    assert seen["cfg"].pretrained == str(tmp_path / "parent.safetensors") and seen["cfg"].out == str(tmp_path / "run")
 
 
 @needs_locator

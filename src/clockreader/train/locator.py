@@ -52,14 +52,14 @@ class LocatorNet(nn.Module):
         if Path(path).suffix == ".onnx":
             raise ModelError(f"{path}: an exported ONNX locator cannot be fine-tuned (its BatchNorms are folded away); pass "
                              "its training checkpoint (the bundled one's: checkpoints/clockreader-locator.safetensors)")
-        sd = load_state_file(path)
-        try:
-            missing, unexpected = self.load_state_dict({k: v.float() for k, v in sd.items()}, strict=False)
-        except RuntimeError:   # the names fit, the shapes do not
-            missing, unexpected = ["(shapes)"], []
-        if missing or unexpected:
-            raise ModelError(f"{path}: not a {arch} locator checkpoint ({len(missing)} tensors missing or of other "
-                             f"shapes, {len(unexpected)} unexpected)")
+        sd, own = load_state_file(path), self.state_dict()
+        missing = [k for k in own if k not in sd]
+        unexpected = [k for k in sd if k not in own]
+        shapes = [k for k in own if k in sd and tuple(sd[k].shape) != tuple(own[k].shape)]
+        if missing or unexpected or shapes:
+            raise ModelError(f"{path}: not a {arch} locator checkpoint ({len(missing)} tensors missing, {len(shapes)} of "
+                             f"other shapes, {len(unexpected)} unexpected)")
+        self.load_state_dict({k: v.float() for k, v in sd.items()})
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         f8, f16 = self.backbone(x)
