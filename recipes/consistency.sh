@@ -5,7 +5,8 @@
 # continues a stopped run. Worktrees (each with this checkout's runs/ linked in, `ln -s "$PWD/runs" WT/runs`):
 #   CW: commit 041bd01, where `--consistency` was in the product (it left after losing its first A/B);
 #   WT: commit 765872c, the renderer with the kinds that every hands member was trained on;
-#   KW: commit 1b587b4 (branch ck-765872c) = 765872c + 041bd01's `--consistency`, for the clean A/B.
+#   KW: 765872c + 041bd01's `--consistency`, for the clean A/B (a local branch, commit 1b587b4 when it ran):
+#       git worktree add -b ck-765872c $KW 765872c && git diff 1a32796 041bd01 -- src | git -C $KW apply -3 && git -C $KW commit -qam ck
 set -euo pipefail
 CW=${CW:-/tmp/wt-041bd01} WT=${WT:-/tmp/wt-765872c} KW=${KW:-/tmp/wt-ck}
 csv=$(realpath ../shared/data/unlabelled-real/boxes.csv)   # absolute: the runs start in worktrees
