@@ -36,3 +36,7 @@ for r in R3-2 R3-20; do   # the joint decode with hands2's weight (the 16:34 UTC
   python benchmarks/real.py --model runs/$r/model.onnx --out runs/$r/real.json --quiet
   clockreader test synthetic:1440:2024 --locate never --model runs/$r/model.onnx --json runs/$r/synth.json --quiet
 done
+# E5, the pairing E1 did not try (stage 16 with hands20), under the bundling rule
+[ -f runs/E5/model.onnx ] || clockreader ensemble checkpoints/reader-16 checkpoints/hands20 --out runs/E5
+[ -f runs/E5/synth.json ] || { python benchmarks/real.py --model runs/E5/model.onnx --out runs/E5/real.json --quiet
+  clockreader test synthetic:1440:2024 --locate never --model runs/E5/model.onnx --json runs/E5/synth.json --quiet; }
