@@ -3,8 +3,8 @@ clocks end to end than today's one framing? Reads every located box of coco-cloc
 time-lapse videos 2 and 4 (every 5th frame) in several framings, saves every view's logits, then scores
 selection rules offline against today's read path (``ClockReader._plan`` + ``read_many``'s surest-first).
 
-    python scripts/framing_probe.py [--model M.onnx] --out runs/probe-bundled.npz
-    python scripts/framing_probe.py --score runs/probe-bundled.npz
+    python scripts/framing_probe.py [--model M.onnx] --out runs/probe-bundled.npy
+    python scripts/framing_probe.py --score runs/probe-bundled.npy
 
 A probe, not a product path: a rule that wins goes into the read path under a rule fixed before measuring.
 """
