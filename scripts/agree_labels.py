@@ -28,7 +28,8 @@ def agree(first: Path, second: Path, out: Path) -> dict:
     if out.exists():
         raise FileExistsError(f"{out} exists; choose another --out")
     other = {r["source"]: minute720(r) for r in rows(second) if r["kind"] == "pseudo photo"}
-    kept = [r for r in rows(first) if r["kind"] != "pseudo photo"
+    ours = rows(first)
+    kept = [r for r in ours if r["kind"] != "pseudo photo"
             or (r["source"] in other and circular_diff(minute720(r), other[r["source"]]) <= AGREE_MINUTES)]
     (out / "images").mkdir(parents=True)
     for r in kept:
@@ -38,7 +39,7 @@ def agree(first: Path, second: Path, out: Path) -> dict:
         w.writeheader()
         w.writerows(kept)
     counts = {"frames": sum(r["kind"] == "pseudo video" for r in kept), "photos": sum(r["kind"] == "pseudo photo" for r in kept),
-              "first_photos": sum(r["kind"] == "pseudo photo" for r in rows(first)), "second_photos": len(other)}
+              "first_photos": sum(r["kind"] == "pseudo photo" for r in ours), "second_photos": len(other)}
     print(counts)
     return counts
 

@@ -18,10 +18,12 @@ from pathlib import Path
 import numpy as np
 from tqdm.auto import tqdm
 
+from clockreader.decode import decode
 from clockreader.evaluate import load_test_set
 from clockreader.evaluate_video import read_video_set
 from clockreader.geometry import context_box
 from clockreader.images import draft_scale, load_image
+from clockreader.runtime.locator import crop_with_margin
 from clockreader.runtime.reader import ClockReader, _fills_frame
 from clockreader.time import ClockTime, circular_diff
 from clockreader.video import iter_frames
@@ -31,15 +33,13 @@ FRAMINGS = ("m15", "m05", "m30", "sq", "x-", "x+", "y-", "y+")
 
 
 def framed(im, box, name):
-    x0, y0, x1, y1 = (float(v) for v in box)
-    w, h = x1 - x0, y1 - y0
+    """One framing of a located box, cut as the read path cuts it (:func:`crop_with_margin`), or the protocol's square."""
     if name == "sq":
         return im.crop(context_box(box, im.width, im.height))
-    m = {"m05": 0.05, "m30": 0.30}.get(name, 0.15)
-    dx = {"x-": -0.08, "x+": 0.08}.get(name, 0.0) * w
-    dy = {"y-": -0.08, "y+": 0.08}.get(name, 0.0) * h
-    b = (x0 - m * w + dx, y0 - m * h + dy, x1 + m * w + dx, y1 + m * h + dy)
-    return im.crop((int(max(0, b[0])), int(max(0, b[1])), int(min(im.width, b[2])), int(min(im.height, b[3]))))
+    x0, y0, x1, y1 = (float(v) for v in box)
+    dx = {"x-": -0.08, "x+": 0.08}.get(name, 0.0) * (x1 - x0)
+    dy = {"y-": -0.08, "y+": 0.08}.get(name, 0.0) * (y1 - y0)
+    return crop_with_margin(im, (x0 + dx, y0 + dy, x1 + dx, y1 + dy), {"m05": 0.05, "m30": 0.30}.get(name, 0.15))
 
 
 def probe_image(reader: ClockReader, image) -> dict:
@@ -78,30 +78,29 @@ def collect(model, out: Path, frames: slice, threads: int | None = None):
     np.save(out, np.array(records, dtype=object), allow_pickle=True)
 
 
-def _reading(reader_decode, logits):
-    best, conf, _ = reader_decode(logits[None], top_k=1)
+def _reading(logits):
+    best, conf, _ = decode(logits[None], top_k=1)
     return int(best[0]), float(conf[0])
 
 
-def choose(rec, rule: str, decode):
+def choose(rec, rule: str):
     """The index720 a rule reads for one image."""
-    whole = _reading(decode, rec["whole"])
+    whole = _reading(rec["whole"])
     views = rec["views"]
     if not len(views) or rec["fills"]:
         return whole[0]
     if rule == "today":
-        per_box = [_reading(decode, v[0]) for v in views]
+        per_box = [_reading(v[0]) for v in views]
     elif rule == "surest-framing":
-        per_box = [max((_reading(decode, f) for f in v), key=lambda r: r[1]) for v in views]
+        per_box = [max((_reading(f) for f in v), key=lambda r: r[1]) for v in views]
     elif rule == "prob-mean":   # each box's framings' probabilities averaged (a vote, not a product)
         per_box = []
         for v in views:
-            p = np.exp(v - np.logaddexp.reduce(v[:, :720], axis=-1, keepdims=True)[:, :1])
-            ph = p[:, :720] / p[:, :720].sum(-1, keepdims=True)
+            ph = np.exp(v[:, :720] - np.logaddexp.reduce(v[:, :720], axis=-1, keepdims=True))
             per_box.append((int(ph.mean(0).argmax()), float(ph.mean(0).max())))
     elif rule.startswith("subset:"):
         keep = [FRAMINGS.index(f) for f in rule.split(":")[1].split(",")]
-        per_box = [max((_reading(decode, v[k]) for k in keep), key=lambda r: r[1]) for v in views]
+        per_box = [max((_reading(v[k]) for k in keep), key=lambda r: r[1]) for v in views]
     else:
         raise ValueError(rule)
     best = max(per_box, key=lambda r: r[1])
@@ -109,20 +108,16 @@ def choose(rec, rule: str, decode):
 
 
 def oracle(rec) -> bool:
-    from clockreader.decode import decode
-
     cands = [rec["whole"], *rec["views"].reshape(-1, rec["whole"].shape[-1])]
-    return any(circular_diff(_reading(decode, c)[0], rec["truth"]) <= 2 for c in cands)
+    return any(circular_diff(_reading(c)[0], rec["truth"]) <= 2 for c in cands)
 
 
 def score(path: Path, rules):
-    from clockreader.decode import decode
-
     records = np.load(path, allow_pickle=True).item()
     table = {}
     for name, recs in records.items():
         tol = 2 if name.startswith("clock_video") else 1
-        row = {r: int(sum(circular_diff(choose(x, r, decode), x["truth"]) <= tol for x in recs)) for r in rules}
+        row = {r: int(sum(circular_diff(choose(x, r), x["truth"]) <= tol for x in recs)) for r in rules}
         row["oracle"] = int(sum(oracle(x) for x in recs))
         row["n"] = len(recs)
         table[name] = row
