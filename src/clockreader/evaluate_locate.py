@@ -55,9 +55,10 @@ def choose_score_threshold(locator: ClockLocator, n: int = 200, seed: int = THRE
     synthetic scenes of their own seed, found through the locator's own views and merge, for one stage of
     ``locate`` given the stages before it: ``alone``, ``locator``'s own; ``small``, its small-clock
     locator's, added to its boxes; ``zoom``, the small-clock locator's in the zoomed search's windows
-    (``zoom_threshold``), added to both. Returns the threshold and the whole sweep."""
-    if stage not in ("alone", "small", "zoom"):
-        raise ValueError(f"The 'stage' parameter must be alone, small or zoom. Got {stage!r} instead.")
+    (its ``zoom_threshold``), added to both; ``grid``, ``locator``'s own in the grid look's windows (its
+    ``zoom_threshold``), added to all three. Returns the threshold and the whole sweep."""
+    if stage not in ("alone", "small", "zoom", "grid"):
+        raise ValueError(f"The 'stage' parameter must be alone, small, zoom or grid. Got {stage!r} instead.")
     counts = {t: [0, 0, 0] for t in grid}  # true positives, false positives, missed clocks
     for i in range(n):
         s = render_scene(np.random.default_rng([seed, i]), size)
@@ -70,7 +71,11 @@ def choose_score_threshold(locator: ClockLocator, n: int = 200, seed: int = THRE
             else:
                 extra, hints = locator.small_and_hints(s.image, fixed)  # one pass of the small-clock locator for both
                 fixed = fixed + extra
-                dets = locator.zoom_extra(s.image, fixed, threshold=min(grid), hints=hints)
+                if stage == "zoom":
+                    dets = locator.zoom_extra(s.image, fixed, threshold=min(grid), hints=hints)
+                else:
+                    fixed = fixed + locator.zoom_extra(s.image, fixed, hints=hints)
+                    dets = locator.grid_extra(s.image, fixed, threshold=min(grid))
         for t in grid:  # greedy merging keeps the same boxes above t whether t filters before or after it
             a, b, c = _match(fixed + [d for d in dets if d.score >= t], s.boxes, iou)
             counts[t] = [counts[t][0] + a, counts[t][1] + b, counts[t][2] + c]

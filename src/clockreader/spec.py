@@ -43,7 +43,7 @@ class ModelSpec:
     points_weight: float = 0.0                     # +hands8 reader: weight of the hands' points in decoding (decode.hand_votes)
     stride: int = 8                                # locator: heatmap cell size in input pixels
     score_threshold: float = 0.3                   # locator: lowest heatmap peak that counts as a clock
-    zoom_threshold: float | None = None            # small-clock locator: the same in the zoomed search's tiles (None: score_threshold)
+    zoom_threshold: float | None = None            # small-clock locator: the same in the zoomed search's tiles; main locator: in the grid look's (None: score_threshold)
     version: str = "0.1.0"
     training: dict = field(default_factory=dict)   # data, command, seed, commit, duration
     metrics: dict = field(default_factory=dict)    # validation figures

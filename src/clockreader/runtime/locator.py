@@ -46,6 +46,7 @@ SMALL_OVERLAP = 0.3    # ... and that share less than this of their area with an
 ZOOM_TILE = 0.55       # the zoomed search reads square windows of this share of the photo's short side ...
 ZOOM_HINT = 0.1        # ... centred on the small-clock locator's weaker peaks in the whole photo, from this score up ...
 ZOOM_MAX = 8           # ... at most this many of them, strongest first
+GRID_SIDE = 0.3        # the grid look adds the main locator's boxes under this share of the photo's short side
 
 
 @dataclass
@@ -103,6 +104,8 @@ class ClockLocator:
             extra, hints = self.small_and_hints(im, found)
             found = found + extra
             found = found + self.zoom_extra(im, found, hints=hints) if self.zoom else found
+        if self.zoom:
+            found = found + self.grid_extra(im, found)
         sx, sy = draft_scale(im)   # boxes in the input's own pixels when a JPEG was decoded in draft
         if (sx, sy) == (1.0, 1.0):
             return found
@@ -134,6 +137,16 @@ class ClockLocator:
             return []
         thr = threshold if threshold is not None else spec.zoom_threshold if spec.zoom_threshold is not None else spec.score_threshold
         return _new_small(self.small.locate_alone(im, thr, views=views), found, im)
+
+    def grid_extra(self, im, found: list[Detection], threshold: float | None = None) -> list[Detection]:
+        """A grid look: this (main) locator reads square windows of ``ZOOM_TILE`` of the photo's short side, half
+        a window apart, over the whole photo (:func:`grid_windows`), and gives its boxes there, at its spec's
+        ``zoom_threshold``, that are under ``GRID_SIDE`` of the short side and lie on none of ``found``: small
+        clocks whose peak the small-clock locator's closer look never went round."""
+        spec = self.spec
+        thr = threshold if threshold is not None else spec.zoom_threshold if spec.zoom_threshold is not None else spec.score_threshold
+        seen = self.locate_alone(im, thr, views=grid_windows(im.width, im.height))
+        return _new_small(seen, found, im, GRID_SIDE)
 
     def locate_alone(self, im, threshold: float | None = None, views: list | None = None) -> list[Detection]:
         """This model's boxes in a loaded photo, merged over its views (default: :func:`locate_views`),
@@ -191,6 +204,22 @@ def zoom_window(box, width: int, height: int, tile: float = ZOOM_TILE) -> tuple[
     return (x, y, x + t, y + t), inner
 
 
+def grid_windows(width: int, height: int, tile: float = ZOOM_TILE) -> list[tuple[tuple[int, int, int, int], tuple]]:
+    """Square windows of ``tile`` x the photo's short side, at most half a window apart, covering a ``width`` x
+    ``height`` photo, each with its inner edges (as :func:`locate_views`)."""
+    t = max(1, round(tile * min(width, height)))
+
+    def starts(length):
+        n = int(np.ceil(max(length - t, 0) / (t / 2))) + 1
+        return sorted({int(o) for o in np.linspace(0, max(length - t, 0), n).round()})
+    views = []
+    for y in starts(height):
+        for x in starts(width):
+            inner = tuple((axis, e) for axis, lo, length in ((0, x, width), (1, y, height)) for e in (lo, lo + t) if 0 < e < length)
+            views.append(((x, y, x + t, y + t), inner))
+    return views
+
+
 def _cut_by(box: np.ndarray, inner: tuple) -> bool:
     """Whether ``box`` touches one of a window's inner edges (``inner``: ((axis, edge), ...), axis 0 = x, 1 = y)."""
     for axis, e in inner:
@@ -228,10 +257,10 @@ def _outer(kept: list[tuple[np.ndarray, float]]) -> list[tuple[np.ndarray, float
             if not any(inside[i, j] >= INSIDE and side[j] >= 2 * side[i] for j in range(len(kept)) if j != i)]
 
 
-def _new_small(dets: list[Detection], found: list[Detection], im) -> list[Detection]:
-    """The boxes of ``dets`` under ``SMALL_SIDE`` of the photo's short side that lie on none of ``found``."""
+def _new_small(dets: list[Detection], found: list[Detection], im, side: float = SMALL_SIDE) -> list[Detection]:
+    """The boxes of ``dets`` under ``side`` of the photo's short side that lie on none of ``found``."""
     taken = np.array([d.box for d in found]).reshape(-1, 4)
-    limit = SMALL_SIDE * min(im.width, im.height)
+    limit = side * min(im.width, im.height)
     return [d for d in dets if max(d.box[2] - d.box[0], d.box[3] - d.box[1]) < limit
             and (not len(taken) or box_iou(np.array(d.box), taken, of_smaller=True).max() < SMALL_OVERLAP)]
 
