@@ -87,7 +87,7 @@ def main():
 
     # scenes of 768 px as locate-test reads them (a quarter of their clocks under 17% of the side), and bands
     # of them cut at 2.39:1: the zoomed search's windows cost most where the small-clock locator sees weak peaks,
-    # and the grid look (part of zoom) reads 9-24 windows a photo
+    # and the grid look (part of zoom) reads 9 windows of a square photo, 24 of a 2.39:1 band
     scenes = [render_scene(np.random.default_rng([5151, i]), 768).image for i in range(20)]
     bands = [s.crop((0, 223, 768, 544)) for s in scenes]
     for zoom in (True, False):

@@ -327,6 +327,10 @@ def test_the_score_threshold_is_chosen_for_the_best_f1_on_scenes_of_their_own_se
     zoom = choose_score_threshold(ClockLocator(), n=24, stage="zoom")  # its threshold in the enlarged windows, given both
     assert zoom["threshold"] in THRESHOLD_GRID
     assert zoom["sweep"]["0.80"]["recall"] >= both["sweep"]["0.60"]["recall"]  # the windows only add boxes
+    grid = choose_score_threshold(ClockLocator(), n=24, stage="grid")  # the main locator's in the grid look, given all three
+    assert grid["threshold"] in THRESHOLD_GRID
+    assert grid["sweep"]["0.80"]["recall"] >= zoom["sweep"]["0.55"]["recall"]
+    assert grid["sweep"]["0.20"]["precision"] <= grid["sweep"]["0.80"]["precision"]
     with pytest.raises(ValueError, match="stage"):
         choose_score_threshold(ClockLocator(), n=1, stage="tiles")
 
@@ -365,6 +369,17 @@ def test_real_clocks_pasted_small_are_found_by_the_pair_of_locators(real_clocks)
 
 
 @needs_locator
+def test_the_bundled_locators_thresholds_are_the_ones_their_specs_record_choosing():
+    """Each threshold in a bundled locator's spec is the one its recorded sweep chose (a retrained locator whose
+    spec lost ``zoom_threshold`` would read the grid look's windows at its whole-photo threshold: 3 of 10
+    clock-free photos given a box, docs/history.md G1)."""
+    main, small = ClockLocator().spec, ClockLocator(SMALL_LOCATOR, small=None).spec
+    assert main.zoom_threshold == main.metrics["zoom_threshold"]["threshold"] == 0.55
+    assert small.zoom_threshold == small.metrics["zoom_threshold"]["threshold"]
+    assert main.score_threshold == main.metrics["score_threshold"]["threshold"]
+
+
+@needs_locator
 def test_a_small_clock_on_a_brick_wall_is_found_only_by_the_grid_look():
     """A clock 72 px across on a brick wall of 1024 x 768 (7% of its height): the main locator in the whole photo,
     the small-clock locator and its zoomed search find nothing; the main locator finds it in a window of the grid
@@ -386,7 +401,7 @@ def test_a_small_clock_on_a_brick_wall_is_found_only_by_the_grid_look():
     before = before + loc.zoom_extra(photo, before, hints=hints)
     assert not any(box_iou(np.array(d.box), truth)[0, 0] >= 0.5 for d in before)
     grid = loc.grid_extra(photo, before)
-    assert all(max(d.box[2] - d.box[0], d.box[3] - d.box[1]) < GRID_SIDE * 768 for d in grid)
+    assert len(grid) >= 1 and all(max(d.box[2] - d.box[0], d.box[3] - d.box[1]) < GRID_SIDE * 768 for d in grid)
     found = loc.locate(photo)
     assert [d.box for d in found[-len(grid):]] == [d.box for d in grid]   # the grid look's boxes come last
     assert sum(box_iou(np.array(d.box), truth)[0, 0] >= 0.5 for d in found) == 1

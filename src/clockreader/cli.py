@@ -408,7 +408,7 @@ def build_parser() -> argparse.ArgumentParser:
                     help="find clocks in wider photos first (auto: when the clock does not fill the frame)")
     rd.add_argument("--locator", help="a locator .onnx (default: the bundled one)")
     rd.add_argument("--no-zoom", action="store_true",
-                    help="skip the bundled locators' closer look (enlarged windows and the grid look) for small clocks (about 4x faster locating)")
+                    help="skip the bundled locators' closer look (enlarged windows and the grid look) for small clocks (locating 2.5-4x faster)")
     rd.add_argument("--tta", action="store_true", help="test-time augmentation: merge 5 shifted views (5x slower)")
     rd.add_argument("--every", type=float, default=1.0, metavar="SECONDS",
                     help="videos: read one frame every SECONDS of video (default 1; 0: every frame)")

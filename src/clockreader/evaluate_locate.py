@@ -76,7 +76,9 @@ def choose_score_threshold(locator: ClockLocator, n: int = 200, seed: int = THRE
                 else:
                     fixed = fixed + locator.zoom_extra(s.image, fixed, hints=hints)
                     dets = locator.grid_extra(s.image, fixed, threshold=min(grid))
-        for t in grid:  # greedy merging keeps the same boxes above t whether t filters before or after it
+        # greedy merging keeps the same boxes above t whether t filters before or after it, nearly: ``_outer`` may
+        # drop a sure small box inside a weak big one at a low t, so the low end of the sweep is approximate
+        for t in grid:
             a, b, c = _match(fixed + [d for d in dets if d.score >= t], s.boxes, iou)
             counts[t] = [counts[t][0] + a, counts[t][1] + b, counts[t][2] + c]
     sweep = {}

@@ -28,7 +28,7 @@ finds them in such a window (7 of the 8 coco-clocks photos whose clock no box ca
 last, the main locator reads a grid of these windows, half a window apart, over the whole photo (the grid look,
 ``ClockLocator.grid_extra``), and adds its boxes under ``GRID_SIDE`` of the short side that lie on none found
 before, at its spec's ``zoom_threshold`` (0.55: the best F1 on synthetic scenes of 768 px, given the boxes of the
-stages before). It takes 9-24 more passes a photo (locating a 1024 px photo: ~140 ms on one thread, against ~34 ms
+stages before). It takes 9 more passes for a square photo, 12 for 4:3, 24 for a 2.39:1 film frame (locating a 1024 px photo: ~140 ms on one thread, against ~34 ms
 without it); coco-clocks recall 40/50 against 35/50, end to end 38/50 against 32/50 (docs/history.md, G2).
 """
 
@@ -87,7 +87,8 @@ class ClockLocator:
                  zoom: bool = True):
         """``small``: a second locator for small clocks (``"default"``: the bundled one, with the bundled
         main locator only; None: none). ``zoom``: the small-clock locator also searches the photo in
-        enlarged windows around its weaker peaks (:meth:`zoom_extra`), for clocks too small to see in the whole photo."""
+        enlarged windows around its weaker peaks (:meth:`zoom_extra`), and this locator in a grid of such windows
+        over the whole photo (:meth:`grid_extra`), for clocks too small to see in the whole photo (needs ``small``)."""
         path = Path(model) if model is not None else DEFAULT_LOCATOR
         if not path.is_file():
             raise ModelError(f"{path}: locator model not found")
@@ -103,8 +104,9 @@ class ClockLocator:
     def locate(self, image: ImageInput, threshold: float | None = None) -> list[Detection]:
         """Boxes of the clocks in ``image``, best first, in the image's own pixel coordinates; then the
         small-clock locator's boxes (if there is one) that are small and lie on none of those; then (``zoom``)
-        those of its closer look (:meth:`zoom_extra`). ``threshold`` overrides the main locator's score
-        threshold (the small-clock locator keeps its own). The small-clock locator reads the whole photo once,
+        those of its closer look (:meth:`zoom_extra`), then those of the grid look (:meth:`grid_extra`).
+        ``threshold`` overrides the main locator's score threshold in the whole photo (the small-clock locator
+        keeps its own, and the grid look the spec's ``zoom_threshold``). The small-clock locator reads the whole photo once,
         at its weak-peak score ``ZOOM_HINT``, for both its boxes and the closer look's windows."""
         im = load_image(image, draft_size=int(self.spec.input_size * 2 / (ZOOM_TILE if self.zoom else 1)))
         found = self.locate_alone(im, threshold)
