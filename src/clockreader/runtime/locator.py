@@ -55,6 +55,7 @@ ZOOM_TILE = 0.55       # the zoomed search reads square windows of this share of
 ZOOM_HINT = 0.1        # ... centred on the small-clock locator's weaker peaks in the whole photo, from this score up ...
 ZOOM_MAX = 8           # ... at most this many of them, strongest first
 GRID_SIDE = 0.3        # the grid look adds the main locator's boxes under this share of the photo's short side
+FILLS_FRAME = 0.5      # a clock box of this share of the photo's area fills it: `--locate auto` reads the whole photo
 
 
 @dataclass
@@ -104,7 +105,8 @@ class ClockLocator:
     def locate(self, image: ImageInput, threshold: float | None = None) -> list[Detection]:
         """Boxes of the clocks in ``image``, best first, in the image's own pixel coordinates; then the
         small-clock locator's boxes (if there is one) that are small and lie on none of those; then (``zoom``)
-        those of its closer look (:meth:`zoom_extra`), then those of the grid look (:meth:`grid_extra`).
+        those of its closer look (:meth:`zoom_extra`), then those of the grid look (:meth:`grid_extra`), unless
+        the best box so far fills the photo (:func:`fills_frame`).
         ``threshold`` overrides the main locator's score threshold in the whole photo (the small-clock locator
         keeps its own, and the grid look the spec's ``zoom_threshold``). The small-clock locator reads the whole photo once,
         at its weak-peak score ``ZOOM_HINT``, for both its boxes and the closer look's windows."""
@@ -114,7 +116,7 @@ class ClockLocator:
             extra, hints = self.small_and_hints(im, found)
             found = found + extra
             found = found + self.zoom_extra(im, found, hints=hints) if self.zoom else found
-        if self.zoom:
+        if self.zoom and not (found and fills_frame(found[0].box, im.width, im.height)):   # auto would not use it
             found = found + self.grid_extra(im, found)
         sx, sy = draft_scale(im)   # boxes in the input's own pixels when a JPEG was decoded in draft
         if (sx, sy) == (1.0, 1.0):
@@ -212,6 +214,12 @@ def zoom_window(box, width: int, height: int, tile: float = ZOOM_TILE) -> tuple[
     y = int(np.clip(round((box[1] + box[3]) / 2 - t / 2), 0, height - t))
     inner = tuple((axis, e) for axis, lo, length in ((0, x, width), (1, y, height)) for e in (lo, lo + t) if 0 < e < length)
     return (x, y, x + t, y + t), inner
+
+
+def fills_frame(box, width: int, height: int) -> bool:
+    """Whether a clock at ``box`` fills a ``width`` x ``height`` photo (``FILLS_FRAME`` of its area): ``--locate
+    auto`` then reads the whole photo, and :meth:`ClockLocator.locate` skips its grid look."""
+    return (box[2] - box[0]) * (box[3] - box[1]) >= FILLS_FRAME * width * height
 
 
 def grid_windows(width: int, height: int, tile: float = ZOOM_TILE) -> list[tuple[tuple[int, int, int, int], tuple]]:

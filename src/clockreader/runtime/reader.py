@@ -56,7 +56,9 @@ def merge_views(logits: np.ndarray) -> np.ndarray:
 
 def _fills_frame(box, image) -> bool:
     """``--locate auto`` reads the whole photo when its best clock covers at least half of it."""
-    return (box[2] - box[0]) * (box[3] - box[1]) >= 0.5 * image.width * image.height
+    from .locator import fills_frame
+
+    return fills_frame(box, image.width, image.height)
 
 
 def auto_view(image, box):
