@@ -9,7 +9,7 @@ import pytest
 from PIL import Image
 
 from clockreader.runtime.locator import (DEFAULT_LOCATOR, GRID_SIDE, SMALL_LOCATOR, ClockLocator, _cut_by, crop_with_margin, decode_heatmap,
-                                        grid_windows, locate_views, zoom_window)
+                                        fills_frame, grid_windows, locate_views, zoom_window)
 from clockreader.render import Camera, render_clock
 from clockreader.geometry import box_iou
 from clockreader.render.scenes import render_scene, scene_band
@@ -377,6 +377,23 @@ def test_the_bundled_locators_thresholds_are_the_ones_their_specs_record_choosin
     assert main.zoom_threshold == main.metrics["zoom_threshold"]["threshold"] == 0.55
     assert small.zoom_threshold == small.metrics["zoom_threshold"]["threshold"]
     assert main.score_threshold == main.metrics["score_threshold"]["threshold"]
+
+
+@needs_locator
+def test_the_grid_look_is_skipped_where_the_best_clock_fills_the_photo(monkeypatch):
+    """A close-up (whose whole photo `--locate auto` reads) costs no grid look; a photo with a small clock gets one."""
+    looks = []
+    grid_extra = ClockLocator.grid_extra
+    monkeypatch.setattr(ClockLocator, "grid_extra", lambda self, im, found, threshold=None:
+                        looks.append(im.size) or grid_extra(self, im, found, threshold))
+    loc = ClockLocator()
+    close = render_clock(seed=3, size=512).image.resize((1280, 800))
+    found = loc.locate(close)
+    assert found and fills_frame(found[0].box, 1280, 800) and looks == []
+    photo = Image.new("RGB", (1024, 768), (120, 125, 118))
+    photo.paste(render_clock(seed=52, size=90, effects=False, background=(90, 95, 100)).image, (760, 120))
+    assert loc.locate(photo) and looks == [(1024, 768)]
+    assert not fills_frame((0, 0, 100, 100), 200, 200) and fills_frame((0, 0, 100, 100), 100, 200)
 
 
 @needs_locator

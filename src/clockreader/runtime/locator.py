@@ -28,8 +28,9 @@ finds them in such a window (7 of the 8 coco-clocks photos whose clock no box ca
 last, the main locator reads a grid of these windows, half a window apart, over the whole photo (the grid look,
 ``ClockLocator.grid_extra``), and adds its boxes under ``GRID_SIDE`` of the short side that lie on none found
 before, at its spec's ``zoom_threshold`` (0.55: the best F1 on synthetic scenes of 768 px, given the boxes of the
-stages before). It takes 9 more passes for a square photo, 12 for 4:3, 24 for a 2.39:1 film frame (locating a 1024 px photo: ~140 ms on one thread, against ~34 ms
-without it); coco-clocks recall 40/50 against 35/50, end to end 38/50 against 32/50 (docs/history.md, G2).
+stages before). It takes 9 more passes for a square photo, 12 for 4:3, 24 for a 2.39:1 film frame (locating a
+768 px scene: ~120 ms on one thread against ~26 ms without it) and is skipped where the best box fills the photo
+(``fills_frame``); coco-clocks recall 40/50 against 35/50, end to end 38/50 against 32/50 (docs/history.md, G2, G3).
 """
 
 from __future__ import annotations
