@@ -12,7 +12,7 @@ from PIL import Image
 
 from .datasets import read_dataset
 from .images import load_image
-from .runtime.locator import ClockLocator, fills_frame
+from .runtime.locator import ClockLocator
 from .geometry import box_iou
 from .render.scenes import render_scene, scene_band
 from .time import circular_diff
@@ -75,8 +75,8 @@ def choose_score_threshold(locator: ClockLocator, n: int = 200, seed: int = THRE
                     dets = locator.zoom_extra(s.image, fixed, threshold=min(grid), hints=hints)
                 else:
                     fixed = fixed + locator.zoom_extra(s.image, fixed, hints=hints)
-                    skip = fixed and fills_frame(fixed[0].box, s.image.width, s.image.height)   # as ``locate`` skips it
-                    dets = [] if skip else locator.grid_extra(s.image, fixed, threshold=min(grid))
+                    wanted = locator.grid_wanted(s.image, fixed)   # as ``locate`` takes it
+                    dets = locator.grid_extra(s.image, fixed, threshold=min(grid)) if wanted else []
         # greedy merging keeps the same boxes above t whether t filters before or after it, nearly: ``_outer`` may
         # drop a sure small box inside a weak big one at a low t, so the low end of the sweep is approximate
         for t in grid:

@@ -117,7 +117,7 @@ class ClockLocator:
             extra, hints = self.small_and_hints(im, found)
             found = found + extra
             found = found + self.zoom_extra(im, found, hints=hints) if self.zoom else found
-        if self.zoom and not (found and fills_frame(found[0].box, im.width, im.height)):   # auto would not use it
+        if self.grid_wanted(im, found):
             found = found + self.grid_extra(im, found)
         sx, sy = draft_scale(im)   # boxes in the input's own pixels when a JPEG was decoded in draft
         if (sx, sy) == (1.0, 1.0):
@@ -142,23 +142,25 @@ class ClockLocator:
         its weaker peaks in the whole photo (``hints``: its boxes scored from ``ZOOM_HINT`` up to its
         ``score_threshold``, from :meth:`small_and_hints` when not given) that is small and lies on none of ``found``, and
         gives its boxes there, at its spec's ``zoom_threshold``, that are small and lie on none of ``found``."""
-        spec = self.small.spec
         if hints is None:
             hints = self.small_and_hints(im, found)[1]
         views = [zoom_window(d.box, im.width, im.height) for d in _new_small(hints, found, im)[:ZOOM_MAX]]
         if not views:
             return []
-        thr = threshold if threshold is not None else spec.zoom_threshold if spec.zoom_threshold is not None else spec.score_threshold
+        thr = _window_threshold(self.small.spec, threshold)
         return _new_small(self.small.locate_alone(im, thr, views=views), found, im)
+
+    def grid_wanted(self, im, found: list[Detection]) -> bool:
+        """Whether :meth:`locate` takes the grid look after the boxes ``found`` so far: with ``zoom``, unless the best
+        of them fills the photo (:func:`fills_frame`; ``--locate auto`` would read the whole photo and drop the rest)."""
+        return self.zoom and not (found and fills_frame(found[0].box, im.width, im.height))
 
     def grid_extra(self, im, found: list[Detection], threshold: float | None = None) -> list[Detection]:
         """A grid look: this (main) locator reads square windows of ``ZOOM_TILE`` of the photo's short side, half
         a window apart, over the whole photo (:func:`grid_windows`), and gives its boxes there, at its spec's
         ``zoom_threshold``, that are under ``GRID_SIDE`` of the short side and lie on none of ``found``: small
         clocks whose peak the small-clock locator's closer look never went round."""
-        spec = self.spec
-        thr = threshold if threshold is not None else spec.zoom_threshold if spec.zoom_threshold is not None else spec.score_threshold
-        seen = self.locate_alone(im, thr, views=grid_windows(im.width, im.height))
+        seen = self.locate_alone(im, _window_threshold(self.spec, threshold), views=grid_windows(im.width, im.height))
         return _new_small(seen, found, im, GRID_SIDE)
 
     def locate_alone(self, im, threshold: float | None = None, views: list | None = None) -> list[Detection]:
@@ -213,8 +215,22 @@ def zoom_window(box, width: int, height: int, tile: float = ZOOM_TILE) -> tuple[
     t = max(1, round(tile * min(width, height)))
     x = int(np.clip(round((box[0] + box[2]) / 2 - t / 2), 0, width - t))
     y = int(np.clip(round((box[1] + box[3]) / 2 - t / 2), 0, height - t))
-    inner = tuple((axis, e) for axis, lo, length in ((0, x, width), (1, y, height)) for e in (lo, lo + t) if 0 < e < length)
+    inner = _inner_edges(x, y, t, width, height)
     return (x, y, x + t, y + t), inner
+
+
+def _inner_edges(x: int, y: int, t: int, width: int, height: int) -> tuple:
+    """The edges of the square window (x, y, x + t, y + t) that lie inside a ``width`` x ``height`` photo, as
+    ((axis, edge), ...), axis 0 = x, 1 = y (a box touching one is cut by the window)."""
+    return tuple((axis, e) for axis, lo, length in ((0, x, width), (1, y, height)) for e in (lo, lo + t) if 0 < e < length)
+
+
+def _window_threshold(spec, threshold: float | None) -> float:
+    """A locator's threshold in enlarged windows: ``threshold`` if given, else its spec's ``zoom_threshold``, else
+    its ``score_threshold``."""
+    if threshold is not None:
+        return threshold
+    return spec.zoom_threshold if spec.zoom_threshold is not None else spec.score_threshold
 
 
 def fills_frame(box, width: int, height: int) -> bool:
@@ -234,7 +250,7 @@ def grid_windows(width: int, height: int, tile: float = ZOOM_TILE) -> list[tuple
     views = []
     for y in starts(height):
         for x in starts(width):
-            inner = tuple((axis, e) for axis, lo, length in ((0, x, width), (1, y, height)) for e in (lo, lo + t) if 0 < e < length)
+            inner = _inner_edges(x, y, t, width, height)
             views.append(((x, y, x + t, y + t), inner))
     return views
 
