@@ -88,3 +88,23 @@ def test_bad_dataset_and_model_errors(tmp_path, tiny_model):
     assert r.returncode == 1 and "broken.onnx" in r.stderr and "Traceback" not in r.stderr
     r = _cli("test", "synthetic:4", "--model", str(tmp_path / "nothere.onnx"))
     assert r.returncode == 1 and "model file not found" in r.stderr
+
+
+def test_report_tiles_show_the_view_that_was_read(tmp_path):
+    """A gallery tile is the protocol's crop under --crop box, the located clock with room round it for a located
+    reading, and the whole image otherwise, with the hands drawn where the clock is."""
+    from PIL import Image
+
+    from clockreader.evaluate import TestItem, gallery_view
+    from clockreader.render import render_clock
+    from clockreader.time import ClockTime
+
+    photo = Image.new("RGB", (640, 480), (90, 120, 90))
+    photo.paste(render_clock(seed=3, size=80).image, (400, 100))
+    item = TestItem("wall.jpg", ClockTime(3, 0), lambda: photo, box=(400, 100, 480, 180))
+    im, box = gallery_view(item, None, "box")
+    assert im.size == (112, 112) and box is None   # the box with 20% context each side, squared
+    im, box = gallery_view(item, [400, 100, 480, 180], "none")
+    assert im.size == (176, 176) and box == (48, 48, 128, 128)   # 0.6 of the clock's side round it
+    im, box = gallery_view(item, None, "none")
+    assert im.size == (640, 480) and box is None

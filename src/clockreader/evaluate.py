@@ -156,7 +156,8 @@ def run_test(source: str, model: str | Path | None = None, tolerance: int = 1, b
         got = ClockTime.from_index720(int(best[i]))
         records.append({"path": it.name, "true": str(it.time), "read": str(got), "error_minutes": int(err[i]),
                         "confidence": round(float(conf[i]), 4), "unsure": bool(unsure[i]),
-                        "top3": [str(ClockTime.from_index720(int(t))) for t in top3[i]], **it.extra})
+                        "top3": [str(ClockTime.from_index720(int(t))) for t in top3[i]],
+                        "box": None if readings[i].box is None else [round(float(v), 1) for v in readings[i].box], **it.extra})
     figures["seed"]["classification_report"] = seed_report(y_true, best)[0]
     return figures, records + failed, ok_items
 
@@ -199,6 +200,26 @@ def format_table(fig: dict) -> str:
     return "\n".join(lines)
 
 
+GALLERY_CONTEXT = 0.6  # a gallery tile shows the located clock with this much of its side round it
+
+
+def gallery_view(item: TestItem, box, crop: str = "none") -> tuple[Image.Image, tuple | None]:
+    """What a report's tile shows for one reading: the view that was read, and the box its hands go in (None: the
+    whole view). Under the protocol (``crop="box"``) the protocol's crop; for a located clock the photo round its
+    ``box`` (``GALLERY_CONTEXT`` of its side on each side), so a small clock is not lost in a thumbnail of the
+    whole photo; otherwise the whole image."""
+    from .geometry import context_box
+    from .images import load_image
+
+    if crop == "box":
+        return protocol_crop(item), None
+    im = load_image(item.load())
+    if box is None:
+        return im, None
+    x0, y0, x1, y1 = context_box(box, im.width, im.height, margin=GALLERY_CONTEXT)
+    return im.crop((x0, y0, x1, y1)), (box[0] - x0, box[1] - y0, box[2] - x0, box[3] - y0)
+
+
 def write_report(folder: str | Path, fig: dict, records: list[dict], items: list[TestItem], worst: int = 24) -> list[Path]:
     """Markdown report, error histogram, hour confusion and a gallery of the worst readings."""
     import matplotlib
@@ -207,7 +228,6 @@ def write_report(folder: str | Path, fig: dict, records: list[dict], items: list
     import matplotlib.pyplot as plt
 
     from .annotate import draw_reading
-    from .images import load_image
     from .render.sheet import contact_sheet
 
     folder = Path(folder)
@@ -241,9 +261,10 @@ def write_report(folder: str | Path, fig: dict, records: list[dict], items: list
     order = sorted(read, key=lambda r: (-r["error_minutes"], -r["confidence"]))[:worst]
     tiles, caps, cols = [], [], []
     for r in order:
-        im = load_image(by_name[r["path"]].load())
-        im.thumbnail((256, 256))
-        tiles.append(draw_reading(im, ClockTime.parse(r["read"]), truth=ClockTime.parse(r["true"]), label=""))
+        im, box = gallery_view(by_name[r["path"]], r.get("box"), fig.get("crop", "none"))
+        tile = draw_reading(im, ClockTime.parse(r["read"]), box=box, truth=ClockTime.parse(r["true"]), label="")
+        tile.thumbnail((256, 256))
+        tiles.append(tile)
         caps.append(f"{r['read']} (true {r['true']})")
         cols.append((200, 0, 0) if r["error_minutes"] > fig["tolerance_minutes"] else (0, 120, 0))
     paths = [folder / "error_histogram.png", folder / "hour_confusion.png"]
