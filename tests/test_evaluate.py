@@ -4,6 +4,7 @@ import json
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 
 from clockreader.errors import DatasetError
@@ -92,10 +93,11 @@ def test_bad_dataset_and_model_errors(tmp_path, tiny_model):
 
 def test_report_tiles_show_the_view_that_was_read(tmp_path):
     """A gallery tile is the protocol's crop under --crop box, the located clock with room round it for a located
-    reading, and the whole image otherwise, with the hands drawn where the clock is."""
+    reading, and the whole image otherwise; the hands are drawn in the clock's box."""
     from PIL import Image
 
-    from clockreader.evaluate import TestItem, gallery_view
+    from clockreader.annotate import draw_reading
+    from clockreader.evaluate import TestItem, gallery_view, protocol_crop
     from clockreader.render import render_clock
     from clockreader.time import ClockTime
 
@@ -103,8 +105,12 @@ def test_report_tiles_show_the_view_that_was_read(tmp_path):
     photo.paste(render_clock(seed=3, size=80).image, (400, 100))
     item = TestItem("wall.jpg", ClockTime(3, 0), lambda: photo, box=(400, 100, 480, 180))
     im, box = gallery_view(item, None, "box")
-    assert im.size == (112, 112) and box is None   # the box with 20% context each side, squared
+    assert im.size == (112, 112) and box == (16, 16, 96, 96)   # the protocol's crop: 20% context each side, squared
+    assert im.size == protocol_crop(item).size
     im, box = gallery_view(item, [400, 100, 480, 180], "none")
     assert im.size == (176, 176) and box == (48, 48, 128, 128)   # 0.6 of the clock's side round it
+    tile = np.asarray(draw_reading(im, ClockTime(9, 15), box=box, truth=ClockTime(3, 0), label=""), np.int16)
+    ys, xs = np.nonzero(np.abs(tile - np.asarray(im, np.int16)).sum(-1))
+    assert len(xs) > 200 and xs.min() >= 46 and xs.max() <= 130 and ys.min() >= 46 and ys.max() <= 130   # on the clock
     im, box = gallery_view(item, None, "none")
     assert im.size == (640, 480) and box is None

@@ -14,7 +14,7 @@ import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Sequence
 
 import numpy as np
 from PIL import Image
@@ -156,8 +156,8 @@ def run_test(source: str, model: str | Path | None = None, tolerance: int = 1, b
         got = ClockTime.from_index720(int(best[i]))
         records.append({"path": it.name, "true": str(it.time), "read": str(got), "error_minutes": int(err[i]),
                         "confidence": round(float(conf[i]), 4), "unsure": bool(unsure[i]),
-                        "top3": [str(ClockTime.from_index720(int(t))) for t in top3[i]],
-                        "box": None if readings[i].box is None else [round(float(v), 1) for v in readings[i].box], **it.extra})
+                        "top3": [str(ClockTime.from_index720(int(t))) for t in top3[i]], **it.extra,
+                        "box": None if readings[i].box is None else [round(float(v), 1) for v in readings[i].box]})
     figures["seed"]["classification_report"] = seed_report(y_true, best)[0]
     return figures, records + failed, ok_items
 
@@ -203,20 +203,23 @@ def format_table(fig: dict) -> str:
 GALLERY_CONTEXT = 0.6  # a gallery tile shows the located clock with this much of its side round it
 
 
-def gallery_view(item: TestItem, box, crop: str = "none") -> tuple[Image.Image, tuple | None]:
-    """What a report's tile shows for one reading: the view that was read, and the box its hands go in (None: the
-    whole view). Under the protocol (``crop="box"``) the protocol's crop; for a located clock the photo round its
-    ``box`` (``GALLERY_CONTEXT`` of its side on each side), so a small clock is not lost in a thumbnail of the
-    whole photo; otherwise the whole image."""
+def gallery_view(item: TestItem, box: Sequence[float] | None, crop: str = "none") -> tuple[Image.Image, tuple | None]:
+    """What a report's tile shows for one reading: a view of the image and the box in it that the hands are drawn
+    in (None: the whole view). Under the protocol (``crop="box"``) the protocol's crop with the labelled box; for a
+    reading with a ``box`` (the located clock, in the photo's own pixels) the photo round it, ``GALLERY_CONTEXT``
+    of its side on each side, so a small clock is not lost in a thumbnail of the whole photo; for a reading of
+    the whole photo (``box`` None) the whole image."""
     from .geometry import context_box
     from .images import load_image
 
-    if crop == "box":
-        return protocol_crop(item), None
     im = load_image(item.load())
-    if box is None:
+    if crop == "box":   # the protocol's own crop (protocol_crop)
+        box = item.box
+        x0, y0, x1, y1 = context_box(box, im.width, im.height)
+    elif box is None:
         return im, None
-    x0, y0, x1, y1 = context_box(box, im.width, im.height, margin=GALLERY_CONTEXT)
+    else:
+        x0, y0, x1, y1 = context_box(box, im.width, im.height, margin=GALLERY_CONTEXT)
     return im.crop((x0, y0, x1, y1)), (box[0] - x0, box[1] - y0, box[2] - x0, box[3] - y0)
 
 
