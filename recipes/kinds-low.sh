@@ -5,7 +5,7 @@
 # else against 765872c's renderer, the one hands2 and hands20 were trained on. Both hands members' recipes are run
 # again on it, seeds and budgets unchanged, from a worktree of that commit with this checkout's
 # runs/ beside it. About 11-13 minutes each on one thread (2026-12-02); the two run at once. RESUME=--resume continues.
-# If branch fec8a2a is not in this clone: git worktree add -b X $WT 49aaf23 && git -C $WT am < recipes/patches/kinds-low-fec8a2a.patch
+# If commit fec8a2a is not in this clone: git worktree add -b X $WT 49aaf23 && git -C $WT am < recipes/patches/kinds-low-fec8a2a.patch
 set -euo pipefail
 WT=${WT:-../wt-kinds-low}   # git worktree add $WT fec8a2a; ln -s "$PWD/runs" $WT/runs  (its tracked checkpoints are this checkout's)
 run() {  # out, pretrained, seed

@@ -4,7 +4,7 @@
 # same but for --randconv 0.5 (half the training batches seen through one random k x k filter, mixed with the
 # image), from a worktree of branch randconv (commit 4e9efe7: 765872c plus the transform) with this checkout's runs/
 # beside it. About 12-15 minutes each on one thread (2026-12-02); the two run at once. RESUME=--resume continues.
-# If branch 4e9efe7 is not in this clone: git worktree add -b X $WT 765872c && git -C $WT am < recipes/patches/randconv-4e9efe7.patch
+# If commit 4e9efe7 is not in this clone: git worktree add -b X $WT 765872c && git -C $WT am < recipes/patches/randconv-4e9efe7.patch
 set -euo pipefail
 WT=${WT:-../wt-randconv}   # git worktree add $WT 4e9efe7; ln -s "$PWD/runs" $WT/runs  (its tracked checkpoints are this checkout's)
 run() {  # out, pretrained, seed
