@@ -6,15 +6,5 @@
 # trainings run at once, one thread each (about 40 minutes on this session's machine). RESUME=--resume continues.
 set -euo pipefail
 WT=${WT:-../wt-765872c}   # git worktree add --detach $WT 765872c; ln -s "$PWD/runs" $WT/runs  (its tracked checkpoints are this checkout's)
-run() {  # out, pretrained, seed
-  [ -f "runs/$1/model.onnx" ] && return 0
-  (cd "$WT" && OMP_NUM_THREADS=1 PYTHONPATH="$PWD/src" python -m clockreader train --pretrained "checkpoints/$2/model.safetensors" \
-    --size 192 --turned 0.3 --data synthetic --hands --epochs 24 --epoch-size 1211 --lr 1.2e-4 --seed "$3" --out "runs/$1" ${RESUME:-})
-}
-run hands2X reader-16 40 >> runs/hands2X.log 2>&1 & first=$!
-run hands20X reader-20 41 >> runs/hands20X.log 2>&1 & second=$!
-wait $first; wait $second   # a failed training stops the recipe here
-for r in hands2X hands20X; do   # the joint decode with hands2's weight
-  python -c "import json,sys; p=sys.argv[1]; d=json.load(open(p)); d['points_weight']=0.5; json.dump(d, open(p,'w'), indent=2)" runs/$r/model.json
-done
-[ -f runs/E2X/model.onnx ] || clockreader ensemble runs/hands2X runs/hands20X --out runs/E2X
+source "$(dirname "$0")/hands-pair.sh"
+hands_pair "$WT" E2X "hands2X checkpoints/reader-16 40" "hands20X checkpoints/reader-20 41" --epochs 24 --epoch-size 1211 --lr 1.2e-4

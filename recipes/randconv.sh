@@ -7,16 +7,5 @@
 # If commit 4e9efe7 is not in this clone: git worktree add -b X $WT 765872c && git -C $WT am < recipes/patches/randconv-4e9efe7.patch
 set -euo pipefail
 WT=${WT:-../wt-randconv}   # git worktree add $WT 4e9efe7; ln -s "$PWD/runs" $WT/runs  (its tracked checkpoints are this checkout's)
-run() {  # out, pretrained, seed
-  [ -f "runs/$1/model.onnx" ] && return 0
-  (cd "$WT" && OMP_NUM_THREADS=1 PYTHONPATH="$PWD/src" python -m clockreader train --pretrained "checkpoints/$2/model.safetensors" \
-    --size 192 --turned 0.3 --data synthetic --hands --randconv 0.5 --epochs 8 --epoch-size 1211 --lr 1.2e-4 --seed "$3" \
-    --out "runs/$1" ${RESUME:-})
-}
-run hands2R reader-16 40 >> runs/hands2R.log 2>&1 & first=$!
-run hands20R reader-20 41 >> runs/hands20R.log 2>&1 & second=$!
-wait $first; wait $second   # a failed training stops the recipe here
-for r in hands2R hands20R; do   # the joint decode with hands2's weight
-  python -c "import json,sys; p=sys.argv[1]; d=json.load(open(p)); d['points_weight']=0.5; json.dump(d, open(p,'w'), indent=2)" runs/$r/model.json
-done
-[ -f runs/E2R/model.onnx ] || clockreader ensemble runs/hands2R runs/hands20R --out runs/E2R
+source "$(dirname "$0")/hands-pair.sh"
+hands_pair "$WT" E2R "hands2R checkpoints/reader-16 40" "hands20R checkpoints/reader-20 41" --randconv 0.5 --epochs 8 --epoch-size 1211 --lr 1.2e-4
