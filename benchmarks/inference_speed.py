@@ -62,11 +62,9 @@ def main():
     r1 = load_reader(model, threads=1)
     size = r1.spec.input_size
     x = np.random.default_rng(0).normal(size=(1, 3, size, size)).astype(np.float32)
-    made = r1.spec.training.get("quantized_from", {}).get("training", r1.spec.training)   # int8: the float model's record
-    members = len(made.get("ensemble_of", [])) or 1
+    members = len(r1.spec.training.get("ensemble_of", [])) or 1
     print(f"model: {r1.path.name} ({r1.path.stat().st_size / 1e6:.1f} MB), {r1.spec.arch} at {size} px"
-          + (f", an ensemble of {members}" if members > 1 else "")
-          + (", int8 convolutions" if made is not r1.spec.training else ""))
+          + (f", an ensemble of {members}" if members > 1 else ""))
     print(f"model only, 1 thread:            {timeit(lambda: r1.logits(x), 50):7.2f} ms / image")
     for mp, side in ((1, (1280, 800)), (12, (4000, 3000))):
         p = tmp / f"clock_{mp}mp.jpg"

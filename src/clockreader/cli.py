@@ -102,19 +102,6 @@ def cmd_ensemble(args) -> int:
     return 0
 
 
-def cmd_quantize(args) -> int:
-    from pathlib import Path
-
-    from .train.quantize import quantize_model
-
-    spec = quantize_model(args.model, args.out, calibration=args.calibration, command=_command_line(args))
-    check = spec.metrics["int8_check"]
-    print(f"saved {args.out}/model.onnx and model.json (int8 convolutions, "
-          f"{(Path(args.out) / 'model.onnx').stat().st_size / 1e6:.1f} MB); readings the same as the float model's on "
-          f"{check['same_reading']:.0%} of {check['renders']} renders, within a minute on {check['within_1min']:.0%}")
-    return 0
-
-
 def cmd_lr_find(args) -> int:
     from .train.learner import lr_find
 
@@ -329,12 +316,6 @@ def build_parser() -> argparse.ArgumentParser:
                     help="how the weights are kept in the file: float16 (default, half of float32) or int8 (a quarter; "
                          "per-channel scales); the arithmetic is float32 either way")
     en.set_defaults(func=cmd_ensemble)
-
-    qu = sub.add_parser("quantize", help="int8 convolutions for the CPU (ONNX Runtime static quantization, calibrated on renders)")
-    qu.add_argument("model", metavar="MODEL.onnx", help="a reader's ONNX file, or the run folder holding model.onnx")
-    qu.add_argument("--out", required=True, help="output folder (must not hold a model yet)")
-    qu.add_argument("--calibration", type=int, default=128, help="renders to calibrate the activations on (default 128)")
-    qu.set_defaults(func=cmd_quantize)
 
     lf = sub.add_parser("lr-find", help="run fastai's learning-rate finder and save the plot")
     _add_train_args(lf)
