@@ -6,6 +6,8 @@
 # edge), from its worktree with this checkout's runs/ beside it. About 40 minutes, the two at once, one thread each.
 set -euo pipefail
 WT=${WT:-../wt-prop}   # git worktree add $WT proportioned; rm -rf $WT/runs; ln -s "$PWD/runs" $WT/runs
+# If branch proportioned is not in this clone: git worktree add -b proportioned $WT 620d581 &&
+#   git -C $WT am < recipes/patches/proportioned-15cf73e.patch (the revert of a170941, then the fitted hands)
 source "$(dirname "$0")/hands-pair.sh"
 hands_pair "$WT" F1 "hands2F $PWD/checkpoints/hands2X3 46" "hands20F $PWD/checkpoints/hands20X3 47" \
   --epochs 20 --epoch-size 1211 --lr 6e-5
