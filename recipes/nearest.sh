@@ -6,7 +6,7 @@
 set -euo pipefail
 WT=${WT:-../wt-near}   # git worktree add $WT nearest; rm -rf $WT/runs; ln -s "$PWD/runs" $WT/runs
 # If branch nearest is not in this clone: git worktree add -b nearest $WT 620d581 &&
-#   git -C $WT am < recipes/patches/proportioned-15cf73e.patch recipes/patches/nearest-4adf8b1.patch
+#   git -C $WT am "$PWD"/recipes/patches/proportioned-15cf73e.patch "$PWD"/recipes/patches/nearest-4adf8b1.patch
 FROM=${FROM:-$PWD/checkpoints}
 source "$(dirname "$0")/hands-pair.sh"
 hands_pair "$WT" N "hands2N $FROM/hands2F 48" "hands20N $FROM/hands20F 49" --epochs 20 --epoch-size 1211 --lr 3e-5
