@@ -50,7 +50,7 @@ class ClockNet(nn.Module):
     """
 
     def __init__(self, arch: str, drop_rate: float = 0.2, head: str = "pool", size: int = 128, dial: bool = False,
-                 hands: bool = False):
+                 hands: bool = False, hands_hidden: int = 64):
         super().__init__()
         if head not in HEADS:
             raise ModelError(f"Unknown head {head!r}: choose one of {', '.join(HEADS)}")
@@ -67,8 +67,8 @@ class ClockNet(nn.Module):
             if 8 not in levels or 16 not in levels:
                 raise ModelError(f"--hands needs {arch} features at strides 8 and 16; it has {sorted(levels)}")
             self.hands_levels = [levels[8], levels[16]]
-        self.hands_head = (HandsHead(*(self.backbone.feature_info[i]["num_chs"] for i in self.hands_levels))
-                           if hands else None)
+        self.hands_head = (HandsHead(*(self.backbone.feature_info[i]["num_chs"] for i in self.hands_levels),
+                                     hidden=hands_hidden) if hands else None)
         self.head = nn.Linear(self.backbone.num_features, NUM_OUTPUTS)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -257,9 +257,11 @@ def load_run(path: str | Path) -> tuple[ClockNet, ModelSpec]:
     if path.suffix == ".onnx":
         raise ModelError(ONNX_REFUSED.format(path=path))
     spec = ModelSpec.load(path.with_suffix(".json"))
+    sd = load_state_file(path)
+    hidden = sd.get("hands_head.skip.weight")   # the hands head's width is the checkpoint's (64 unless made leaner)
     model = ClockNet(spec.arch, head=spec.head, size=spec.input_size, dial=spec.layout.endswith("+dial8"),
-                     hands=spec.layout.endswith("+hands8"))
-    model.load_state_dict(load_state_file(path))
+                     hands=spec.layout.endswith("+hands8"), hands_hidden=64 if hidden is None else int(hidden.shape[0]))
+    model.load_state_dict(sd)
     return model, spec
 
 
