@@ -314,6 +314,25 @@ def test_hands_model_learns_dense_points_exports_and_reads(tiny_model, tmp_path)
         ClockNet("resnet10t", size=64, dial=True, hands=True)
 
 
+def test_a_leaner_hands_head_loads_at_its_checkpoints_width(tmp_path):
+    """A hands head made narrower than 64 channels (recipes/lean_hands.py) is rebuilt at its own width from
+    the checkpoint, with the same outputs; the spec does not have to say it."""
+    from safetensors.torch import save_file
+
+    from clockreader.spec import ModelSpec
+    from clockreader.train.model import load_run
+
+    net = ClockNet("resnet10t", size=64, hands=True, hands_hidden=16).eval()
+    torch.nn.init.normal_(net.hands_head.out.weight, std=0.1)   # points away from the centre
+    save_file({k: v.contiguous() for k, v in net.state_dict().items()}, str(tmp_path / "model.safetensors"))
+    ModelSpec(arch="resnet10t", input_size=64, layout="hour720+minute60+hands8").save(tmp_path / "model.json")
+    loaded, _ = load_run(tmp_path / "model.safetensors")
+    assert loaded.hands_head.body[0].out_channels == 16
+    x = torch.randn(2, 3, 64, 64)
+    with torch.no_grad():
+        assert torch.equal(loaded.eval()(x), net(x)) and net(x)[:, 780:].abs().max() > 0
+
+
 def test_hands_model_trains_on_real_photos_beside_renders(tiny_model, tmp_path):
     """``--hands --data synthetic,FOLDER``: labelled photos (pseudo-labels) have no points; they come with NaN
     points, which the batch augmentations carry, and train the reading alone; the loss stays finite and the

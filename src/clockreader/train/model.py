@@ -47,6 +47,7 @@ class ClockNet(nn.Module):
 
     ``hands=True`` adds a :class:`HandsHead` on the stride-8 and 16 maps: the centre, 12 o'clock and both hands'
     tips (layout ``+hands8``), a dense target; in training mode each point's cell scores follow its 8 outputs.
+    ``hands_hidden``: that head's width (64; a leaner head is fitted to a trained one by recipes/lean_hands.py).
     """
 
     def __init__(self, arch: str, drop_rate: float = 0.2, head: str = "pool", size: int = 128, dial: bool = False,
