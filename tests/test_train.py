@@ -210,30 +210,37 @@ def test_average_is_the_mean_of_the_runs_and_records_them(tiny_model, tmp_path):
 
 
 def test_bundled_readers_training_checkpoints_compute_the_bundled_model(tmp_path):
-    """Each bundled reader's training checkpoint is kept (checkpoints/reader-16, reader-20: float16
-    safetensors with the spec beside them), and the two, run in torch and merged as the ensemble merges them,
-    give the bundled ONNX model's readings. An exported ONNX is refused for fine-tuning, naming them."""
+    """Each bundled reader's training checkpoint is kept (checkpoints/hands2X3L, hands20X3L: float16
+    safetensors with the spec beside them), and the two, run in torch and merged as the ensemble merges them
+    (each head's mean log-probabilities, the points' mean, then the joint decode with the points), give the bundled
+    ONNX model's readings. An exported ONNX is refused for fine-tuning, naming them."""
     import onnxruntime as ort
 
-    from clockreader.decode import decode
+    from clockreader.decode import decode, hand_votes, split_outputs
     from clockreader.preprocess import prepare
     from clockreader.render import render_clock
     from clockreader.runtime.reader import DEFAULT_MODEL, merge_views
+    from clockreader.spec import ModelSpec
     from clockreader.train.model import load_run
 
     root = pathlib.Path(__file__).resolve().parents[1] / "checkpoints"
-    nets = [load_run(root / name / "model.safetensors") for name in ("reader-16", "reader-20")]
+    nets = [load_run(root / name / "model.safetensors") for name in ("hands2X3L", "hands20X3L")]
     spec = nets[0][1]
     assert spec.input_size == 192 and all(s.arch == "tf_efficientnet_lite0" for _, s in nets)
-    assert "--seed 16" in nets[0][1].training["command"] and "--seed 20" in nets[1][1].training["command"]
+    assert all(m.hands_head.body[0].out_channels == 32 for m, _ in nets)   # the lean heads (recipes/lean_hands.py)
     x = np.stack([prepare(render_clock(seed=s, size=192).image, spec) for s in range(6)])
     with torch.no_grad():
-        mine = merge_views(np.stack([m.eval()(torch.from_numpy(x)).numpy() for m, _ in nets]))
-    got = ort.InferenceSession(str(DEFAULT_MODEL), providers=["CPUExecutionProvider"]).run(None, {"image": x})[0]
-    assert np.abs(mine - got).max() < 0.1
-    assert (decode(mine)[0] == decode(got)[0]).all()
+        outs = [split_outputs(m.eval()(torch.from_numpy(x)).numpy()) for m, _ in nets]
+    mine = merge_views(np.stack([lg for lg, _ in outs]))
+    points = np.mean([p for _, p in outs], axis=0)
+    got, got_points = split_outputs(ort.InferenceSession(str(DEFAULT_MODEL), providers=["CPUExecutionProvider"])
+                                    .run(None, {"image": x})[0])
+    assert np.abs(mine - got).max() < 0.1 and np.abs(points - got_points).max() < 0.01
+    weight = ModelSpec.load(DEFAULT_MODEL.with_suffix(".json")).points_weight
+    assert weight == 0.5
+    assert (decode(hand_votes(mine, points, weight))[0] == decode(hand_votes(got, got_points, weight))[0]).all()
 
-    with pytest.raises(ModelError, match="cannot be fine-tuned .* checkpoints/reader-16/"):
+    with pytest.raises(ModelError, match="cannot be fine-tuned .* checkpoints/hands2X3L/"):
         create_clock_model("tf_efficientnet_lite0", str(DEFAULT_MODEL), size=192)
     with pytest.raises(ModelError, match="model.onnx: an exported ONNX model cannot be fine-tuned"):
         load_run(tmp_path / "model.onnx")

@@ -208,7 +208,7 @@ def load_state_file(path: str | Path) -> dict:
 
 ONNX_REFUSED = ("{path}: an exported ONNX model cannot be fine-tuned (its BatchNorms are folded away); pass its "
                 "training checkpoint, model.safetensors with model.json beside it (the bundled readers': "
-                "checkpoints/reader-16/ and checkpoints/reader-20/)")
+                "checkpoints/hands2X3L/ and checkpoints/hands20X3L/)")
 
 
 def create_clock_model(arch: str = "tf_efficientnet_lite0", pretrained: str | None = LITE0, drop_rate: float = 0.2,
