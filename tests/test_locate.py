@@ -352,8 +352,8 @@ def test_a_small_clock_beside_a_big_one_is_found_by_the_pair():
     found = ClockLocator().locate(photo)
     ious = box_iou(np.array([d.box for d in found]), truth)
     assert len(found) == 2 and ious[0, 0] >= 0.7 and ious[1, 1] >= 0.5, ious
-    readings = load_reader().read_all(photo)
-    assert [str(r.time) for r in readings] == [str(big.time), str(small.time)]
+    readings = load_reader().read_all(photo)   # surest first, whichever clock that is
+    assert sorted(str(r.time) for r in readings) == sorted([str(big.time), str(small.time)])
 
 
 @needs_locator
