@@ -3,7 +3,7 @@
 The member's backbone and bins stay as they are (frozen); only its hands head is replaced by one of ``--hidden``
 channels, fitted to what the old head gives (each point's cell scores, as a distribution over the cells, and its
 points) on the same inputs. Distillation needs no labels, so besides renders it uses real images that are never
-validation: unlabelled-real's photos as the reader frames them (``ClockReader._plan`` under ``auto``, plus looser,
+validation sets (their labels are never read): unlabelled-real's photos as the reader frames them (``ClockReader._plan`` under ``auto``, plus looser,
 tighter and shifted cuts of each located clock) and frames of time-lapse videos 0 and 3.
 
     python recipes/lean_hands.py views --out runs/lean/views.npz            # the inputs, once (uint8, 192 px)
@@ -80,7 +80,7 @@ def make_views(out: Path, renders: int, seed: int) -> None:
             real += [_small(c) for c in crops[:1]]
             group.append(10_000 + v)
     ds = SyntheticClocks(renders, size=SIZE, seed=seed, turned=0.3)
-    synth = [np.asarray(ds[i][0].numpy().transpose(1, 2, 0) * 255, np.uint8) for i in tqdm(range(renders), desc="renders")]
+    synth = [np.rint(ds[i][0].numpy().transpose(1, 2, 0) * 255).astype(np.uint8) for i in tqdm(range(renders), desc="renders")]
     out.parent.mkdir(parents=True, exist_ok=True)
     np.savez(out, real=np.stack(real), group=np.array(group), synth=np.stack(synth))
     print(f"{out}: {len(real)} real views from {len(set(group))} photos and videos, {len(synth)} renders")
@@ -142,14 +142,16 @@ def fit(member: Path, views: Path, out: Path, hidden: int, epochs: int, lr: floa
     from fastai.data.load import DataLoader
     from fastai.learner import Learner
 
+    from fastai.torch_core import set_seed
+
     t0 = time.time()
-    torch.manual_seed(seed)
+    set_seed(seed)   # the student's first weights and fastai's shuffling
     model, spec = load_run(member / "model.safetensors")
     model.eval()
     d = np.load(views)
     held = np.isin(d["group"], np.unique(d["group"][d["group"] < 10_000])[::10])   # a tenth of the photos, by photo
     parts = {"train": np.concatenate([d["synth"], d["real"][~held]]), "held": d["real"][held]}
-    cache = views.with_name(f"features-{member.name}.pt")   # the backbone's work, kept for a rerun of the fit
+    cache = views.with_name(f"features-{views.stem}-{member.name}.pt")   # the backbone's work, kept for a rerun of the fit
     if cache.exists():
         feats = torch.load(cache)
     else:

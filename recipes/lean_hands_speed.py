@@ -14,10 +14,7 @@ variants = {}
 for hidden in (64, 32, 16):
     d = out / f"h{hidden}"
     if not (d / "pair" / "model.onnx").exists():
-        orig = M.HandsHead.__init__.__defaults__
-        M.HandsHead.__init__.__defaults__ = (hidden,)
-        net = M.ClockNet("tf_efficientnet_lite0", hands=True, size=192)
-        M.HandsHead.__init__.__defaults__ = orig
+        net = M.ClockNet("tf_efficientnet_lite0", hands=True, size=192, hands_hidden=hidden)
         for k in range(2):
             m = d / f"m{k}"; m.mkdir(parents=True, exist_ok=True)
             s = copy.deepcopy(spec); s.sha256 = None

@@ -13,7 +13,7 @@
 # .gpu/v8 a copy of runs/v8's model.safetensors and model.json):
 #   python3 -m pip install -q --no-index --no-deps --target /tmp/site .whl/*.whl && export PYTHONPATH=/tmp/site:src
 #   bash scripts/gpu_stage.sh .gpu/v8/model.safetensors $OUT 400 --size 160 --bs 256 --lr 2e-3 --seed 7
-# The bundled readers' training checkpoints are in the checkout (checkpoints/reader-16/, checkpoints/reader-20/),
+# The training checkpoints of the readers bundled until 2026-12-03 are in the checkout (checkpoints/reader-16/, checkpoints/reader-20/; today's: checkpoints/hands2X3L/, hands20X3L/),
 # so a stage from the bundled model carries [".whl"] only:
 #   bash scripts/gpu_stage.sh checkpoints/reader-16/model.safetensors $OUT 470 --size 192 --bs 256 --lr 1e-3 --turned 0.3 --seed 21
 # The dial head (see MODEL_CARD.md, "Rectification") learns slowly on the CPU; its next stage belongs here,

@@ -228,6 +228,8 @@ def test_bundled_readers_training_checkpoints_compute_the_bundled_model(tmp_path
     spec = nets[0][1]
     assert spec.input_size == 192 and all(s.arch == "tf_efficientnet_lite0" for _, s in nets)
     assert all(m.hands_head.body[0].out_channels == 32 for m, _ in nets)   # the lean heads (recipes/lean_hands.py)
+    lean = [s.training["lean_hands"] for _, s in nets]   # fitted to E2X3's members
+    assert [d["from"] for d in lean] == ["checkpoints/hands2X3", "checkpoints/hands20X3"] and all(d["hidden"] == 32 for d in lean)
     x = np.stack([prepare(render_clock(seed=s, size=192).image, spec) for s in range(6)])
     with torch.no_grad():
         outs = [split_outputs(m.eval()(torch.from_numpy(x)).numpy()) for m, _ in nets]
@@ -323,7 +325,8 @@ def test_hands_model_learns_dense_points_exports_and_reads(tiny_model, tmp_path)
 
 def test_a_leaner_hands_head_loads_at_its_checkpoints_width(tmp_path):
     """A hands head made narrower than 64 channels (recipes/lean_hands.py) is rebuilt at its own width from
-    the checkpoint, with the same outputs; the spec does not have to say it."""
+    the checkpoint, with the same outputs, both to read (``load_run``) and to fine-tune from (``train --pretrained``,
+    which must not drop it for a fresh 64-channel head); the spec does not have to say it."""
     from safetensors.torch import save_file
 
     from clockreader.spec import ModelSpec
@@ -338,6 +341,8 @@ def test_a_leaner_hands_head_loads_at_its_checkpoints_width(tmp_path):
     x = torch.randn(2, 3, 64, 64)
     with torch.no_grad():
         assert torch.equal(loaded.eval()(x), net(x)) and net(x)[:, 780:].abs().max() > 0
+        tuned = create_clock_model("resnet10t", str(tmp_path / "model.safetensors"), size=64, hands=True).eval()
+        assert tuned.hands_head.body[0].out_channels == 16 and torch.equal(tuned(x), net(x))
 
 
 def test_hands_model_trains_on_real_photos_beside_renders(tiny_model, tmp_path):

@@ -30,7 +30,7 @@ last, the main locator reads a grid of these windows, half a window apart, over 
 before, at its spec's ``zoom_threshold`` (0.55: the best F1 on synthetic scenes of 768 px, given the boxes of the
 stages before). It takes 9 more passes for a square photo, 12 for 4:3, 24 for a 2.39:1 film frame (locating a
 768 px scene: ~120 ms on one thread against ~26 ms without it) and is skipped where the best box fills the photo
-(``fills_frame``); coco-clocks recall 40/50 against 35/50, end to end 38/50 against 32/50 (docs/history.md, G2, G3).
+(``fills_frame``); coco-clocks recall 40/50 against 35/50, end to end 38/50 against 32/50 with the reader bundled then (docs/history.md, G2, G3).
 """
 
 from __future__ import annotations

@@ -184,6 +184,12 @@ def load_lite0_imagenet(model: nn.Module) -> nn.Module:
     return model
 
 
+def hands_width(sd: dict) -> int:
+    """The hands head's width in a ClockNet state dict (64, or a leaner head's; 64 when it has none)."""
+    w = sd.get("hands_head.skip.weight")
+    return 64 if w is None else int(w.shape[0])
+
+
 def load_state_file(path: str | Path) -> dict:
     """Read a state dict from .safetensors (preferred) or a torch file with ``weights_only=True``."""
     path = Path(path)
@@ -241,6 +247,9 @@ def create_clock_model(arch: str = "tf_efficientnet_lite0", pretrained: str | No
         raise ModelError(ONNX_REFUSED.format(path=pretrained))
     sd = load_state_file(pretrained)
     if any(k.startswith("backbone.") for k in sd):
+        width = hands_width(sd)
+        if hands and width != model.hands_head.skip.out_channels:   # a leaner head goes on at its own width
+            model = ClockNet(arch, drop_rate, head, size, dial, hands, hands_hidden=width)
         own = model.state_dict()  # a ClockNet checkpoint: take the tensors that fit (another head may not)
         sd = {k: v for k, v in sd.items() if k in own and tuple(v.shape) == tuple(own[k].shape)}
         missing, unexpected = model.load_state_dict(sd, strict=False)
@@ -259,9 +268,8 @@ def load_run(path: str | Path) -> tuple[ClockNet, ModelSpec]:
         raise ModelError(ONNX_REFUSED.format(path=path))
     spec = ModelSpec.load(path.with_suffix(".json"))
     sd = load_state_file(path)
-    hidden = sd.get("hands_head.skip.weight")   # the hands head's width is the checkpoint's (64 unless made leaner)
     model = ClockNet(spec.arch, head=spec.head, size=spec.input_size, dial=spec.layout.endswith("+dial8"),
-                     hands=spec.layout.endswith("+hands8"), hands_hidden=64 if hidden is None else int(hidden.shape[0]))
+                     hands=spec.layout.endswith("+hands8"), hands_hidden=hands_width(sd))
     model.load_state_dict(sd)
     return model, spec
 
