@@ -28,7 +28,8 @@ from tqdm import tqdm
 
 from clockreader.decode import hand_votes, decode, tip_angles
 from clockreader.images import draft_scale, load_image
-from clockreader.preprocess import normalize, resize_for_model, to_unit_array
+from clockreader.preprocess import normalize, resize_for_model
+from clockreader.runtime.locator import crop_with_margin
 from clockreader.spec import source_commit
 from clockreader.train.data import SyntheticClocks
 from clockreader.train.export import export_model
@@ -41,11 +42,8 @@ SIZE = 192
 def _jitter(rng, im, box):
     """A cut of ``box`` looser or tighter (margin 0-35%) and shifted by up to a tenth of its side."""
     x0, y0, x1, y1 = box
-    w, h = x1 - x0, y1 - y0
-    m = rng.uniform(0.0, 0.35)
-    dx, dy = rng.uniform(-0.1, 0.1, 2) * (w, h)
-    return im.crop((int(max(0, x0 - m * w + dx)), int(max(0, y0 - m * h + dy)),
-                    int(min(im.width, x1 + m * w + dx)), int(min(im.height, y1 + m * h + dy))))
+    dx, dy = rng.uniform(-0.1, 0.1, 2) * (x1 - x0, y1 - y0)
+    return crop_with_margin(im, (x0 + dx, y0 + dy, x1 + dx, y1 + dy), margin=rng.uniform(0.0, 0.35))
 
 
 def _small(im) -> np.ndarray:
@@ -63,7 +61,7 @@ def make_views(out: Path, renders: int, seed: int) -> None:
     for k, p in enumerate(tqdm(photos, desc="unlabelled-real")):
         try:
             im = load_image(p, draft_size=1024)
-            crops, boxes, found, whole = reader._plan(im, "auto")
+            crops, boxes, found, _ = reader._plan(im, "auto")
         except Exception as e:  # noqa: BLE001 - a bad photo is skipped, as read skips it
             print(f"{p}: skipped ({e})")
             continue
@@ -75,7 +73,7 @@ def make_views(out: Path, renders: int, seed: int) -> None:
         real += [_small(v) for v in views]
         group += [k] * len(views)
     for v in (0, 3):   # the two videos that are not kept for validation
-        for i, (_, _, frame) in enumerate(iter_frames(DATA / "timelapse" / f"clock_video_{v}.mp4", every=None, frames=slice(0, None, 3))):
+        for _, _, frame in iter_frames(DATA / "timelapse" / f"clock_video_{v}.mp4", every=None, frames=slice(0, None, 3)):
             crops, _, _, _ = reader._plan(frame, "auto")
             real += [_small(c) for c in crops[:1]]
             group.append(10_000 + v)
@@ -141,7 +139,6 @@ def fit(member: Path, views: Path, out: Path, hidden: int, epochs: int, lr: floa
     from fastai.data.core import DataLoaders
     from fastai.data.load import DataLoader
     from fastai.learner import Learner
-
     from fastai.torch_core import set_seed
 
     t0 = time.time()
@@ -188,7 +185,7 @@ def main():
     sub = ap.add_subparsers(dest="cmd", required=True)
     v = sub.add_parser("views")
     v.add_argument("--out", type=Path, required=True)
-    v.add_argument("--renders", type=int, default=6000)
+    v.add_argument("--renders", type=int, default=10000)
     v.add_argument("--seed", type=int, default=60)
     f = sub.add_parser("fit")
     f.add_argument("member", type=Path)

@@ -1,34 +1,34 @@
-"""Model time of hands pairs with a leaner head (random weights: time does not depend on them)."""
-import sys, time, statistics, copy
-from pathlib import Path
-import numpy as np, torch
-import onnxruntime as ort
-from clockreader.train import model as M
-from clockreader.train.export import export_onnx
-from clockreader.train.ensemble import ensemble_models
-from clockreader.spec import ModelSpec
+"""Model time of hands pairs with a leaner head (random weights: time does not depend on them).
 
-out = Path("runs/lean-speed"); out.mkdir(parents=True, exist_ok=True)
+    python recipes/lean_hands_speed.py [ROUNDS]     # interleaved rounds of 40 runs each, one thread
+"""
+import copy
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+from clockreader.runtime.reader import DEFAULT_MODEL
+from clockreader.runtime.session import create_session
+from clockreader.spec import ModelSpec
+from clockreader.train.ensemble import ensemble_models
+from clockreader.train.export import export_model
+from clockreader.train.model import ClockNet
+
+out = Path("runs/lean-speed")
 spec = ModelSpec.load("checkpoints/hands2X3/model.json")
-variants = {}
+variants = {"bundled": DEFAULT_MODEL}
 for hidden in (64, 32, 16):
     d = out / f"h{hidden}"
     if not (d / "pair" / "model.onnx").exists():
-        net = M.ClockNet("tf_efficientnet_lite0", hands=True, size=192, hands_hidden=hidden)
+        net = ClockNet("tf_efficientnet_lite0", hands=True, size=192, hands_hidden=hidden)
         for k in range(2):
-            m = d / f"m{k}"; m.mkdir(parents=True, exist_ok=True)
-            s = copy.deepcopy(spec); s.sha256 = None
-            export_onnx(net, s, m / "model.onnx")
-            from safetensors.torch import save_file
-            save_file({k2: v.contiguous() for k2, v in net.state_dict().items()}, str(m / "model.safetensors"))
-            s.save(m / "model.json") if hasattr(s, "save") else (m / "model.json").write_text(s.to_json())
-        ensemble_models([d / "m0" / "model.onnx", d / "m1" / "model.onnx"], d / "pair")
+            export_model(net, copy.deepcopy(spec), d / f"m{k}")
+        ensemble_models([d / "m0", d / "m1"], d / "pair")
     variants[f"h{hidden}"] = d / "pair" / "model.onnx"
-variants = {"bundled": Path("src/clockreader/runtime/weights/clockreader-default.onnx"), **variants}
-sess = {}
-for k, p in variants.items():
-    o = ort.SessionOptions(); o.intra_op_num_threads = 1; o.inter_op_num_threads = 1
-    sess[k] = ort.InferenceSession(str(p), o, providers=["CPUExecutionProvider"])
+sess = {k: create_session(p, threads=1) for k, p in variants.items()}
 x = np.random.default_rng(0).normal(size=(1, 3, 192, 192)).astype(np.float32)
 res = {k: [] for k in sess}
 for rnd in range(int(sys.argv[1]) if len(sys.argv) > 1 else 5):
