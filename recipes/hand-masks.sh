@@ -3,8 +3,8 @@
 # bundled members (checkpoints/hands2X3L, hands20X3L) trained 8 epochs more of 1,211 renders at lr 6e-5, seeds 46 and
 # 47, on branch `masks` (this checkout at 5c63d3d with 765872c's renderer kinds back, the members' own renderer, and
 # one commit: a training-only head that learns which cells lie on the hour hand and on the minute hand, centre to
-# tip, from the renderer's points). The control C is the same four numbers with --mask-weight 0 (the same renders,
-# the same shuffles). The four trainings at once, one thread each: about 25 minutes. RESUME=--resume continues.
+# tip, from the renderer's points). The control C is the same command with --mask-weight 0 (the same renders, the
+# same shuffles). Lost (M2 against C2: 3 coco clocks fewer under the protocol); kept as the record. The four trainings at once, one thread each: about 25 minutes. RESUME=--resume continues.
 # LR and TAG: the same pair at another rate (M2 and C2: LR=2e-4 TAG=2).
 set -euo pipefail
 WT=${WT:-../wt-masks}   # git worktree add $WT masks; rm -rf $WT/runs; ln -s "$PWD/runs" $WT/runs
