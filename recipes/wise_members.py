@@ -2,12 +2,13 @@
 towards their ImageNet start", 2026-12-03): WiSE-FT's interpolation (Wortsman et al., 2022) between each member's
 backbone and the packaged ImageNet EfficientNet-Lite0 it was fine-tuned from, heads kept, then the ensemble.
 
-    python recipes/wise_members.py ALPHA [--upto BLOCK] [--name NAME]
+    python recipes/wise_members.py ALPHA [--upto BLOCK | --after BLOCK] [--name NAME]
 
 Every backbone tensor (parameters and BatchNorm buffers) becomes (1 - ALPHA) w + ALPHA w0; with --upto BLOCK only the
-stem and blocks 0..BLOCK move (the early, low-level layers). Writes runs/NAME/{hands2,hands20}/ (model.safetensors,
+stem and blocks 0..BLOCK move (the early, low-level layers), with --after BLOCK only the later blocks and the last
+1 x 1 convolution (conv_head, bn2). Writes runs/NAME/{hands2,hands20}/ (model.safetensors,
 model.json, model.onnx) and runs/NAME/model.onnx, the two joined by `clockreader ensemble` (points_weight 0.5, the
-members' own). NAME defaults to W<ALPHA> (WE<ALPHA>-<BLOCK> with --upto).
+members' own). NAME defaults to W<ALPHA> (WE<ALPHA>-<BLOCK> with --upto, WL<ALPHA>-<BLOCK> with --after).
 """
 
 from __future__ import annotations
@@ -27,30 +28,35 @@ ROOT = Path(__file__).resolve().parents[1]
 MEMBERS = {"hands2": "checkpoints/hands2X3L", "hands20": "checkpoints/hands20X3L"}
 
 
-def moves(key: str, upto: int | None) -> bool:
-    """Whether backbone tensor ``key`` is moved: all of them, or with ``upto`` the stem and blocks 0..upto."""
-    if upto is None:
-        return True
-    if key.startswith(("conv_stem.", "bn1.")):
-        return True
-    return key.startswith("blocks.") and int(key.split(".")[1]) <= upto
+def moves(key: str, upto: int | None = None, after: int | None = None) -> bool:
+    """Whether backbone tensor ``key`` is moved: all of them; with ``upto`` the stem and blocks 0..upto; with
+    ``after`` the blocks after it and the last 1 x 1 convolution."""
+    block = int(key.split(".")[1]) if key.startswith("blocks.") else None
+    if upto is not None:
+        return key.startswith(("conv_stem.", "bn1.")) or (block is not None and block <= upto)
+    if after is not None:
+        return key.startswith(("conv_head.", "bn2.")) or (block is not None and block > after)
+    return True
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("alpha", type=float)
-    ap.add_argument("--upto", type=int)
+    g = ap.add_mutually_exclusive_group()
+    g.add_argument("--upto", type=int)
+    g.add_argument("--after", type=int)
     ap.add_argument("--name")
     a = ap.parse_args()
-    name = a.name or (f"W{a.alpha:g}" if a.upto is None else f"WE{a.alpha:g}-{a.upto}")
+    name = a.name or (f"WE{a.alpha:g}-{a.upto}" if a.upto is not None else
+                      f"WL{a.alpha:g}-{a.after}" if a.after is not None else f"W{a.alpha:g}")
     out = ROOT / "runs" / name
     for member, src in MEMBERS.items():
         net, spec = load_run(ROOT / src / "model.safetensors")
         start = create_clock_model(spec.arch, "lite0-imagenet", size=spec.input_size).backbone.state_dict()
         sd = net.backbone.state_dict()
         net.backbone.load_state_dict({k: torch.lerp(v, start[k].to(v.dtype), a.alpha)
-                                      if v.is_floating_point() and moves(k, a.upto) else v for k, v in sd.items()})
-        training = {**spec.training, "towards_imagenet": {"alpha": a.alpha, "upto": a.upto, "from": src,
+                                      if v.is_floating_point() and moves(k, a.upto, a.after) else v for k, v in sd.items()})
+        training = {**spec.training, "towards_imagenet": {"alpha": a.alpha, "upto": a.upto, "after": a.after, "from": src,
                                                           "command": " ".join(["python recipes/wise_members.py", *sys.argv[1:]])}}
         export_model(net.eval(), ModelSpec(**{**spec.__dict__, "sha256": None, "metrics": {}, "training": training}),
                      out / member)
