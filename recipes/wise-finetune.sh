@@ -4,6 +4,7 @@
 # more of 1,211 renders at lr 6e-5, seeds 46 and 47, on their own renderer: exactly the control C of the hands' masks
 # (recipes/hand-masks.sh, --mask-weight 0, branch masks), from W0.05 instead of the bundled members. The two at once,
 # one thread each: about 15 minutes on the idle machine. RESUME=--resume continues.
+# Lost (docs/history.md, "W's follow-ups, WC and WE": coco-clocks back to 35/50 under the protocol); kept as the record.
 set -euo pipefail
 WT=${WT:-../wt-masks}   # see recipes/hand-masks.sh for the worktree
 [ -f runs/W0.05/hands2/model.safetensors ] || python recipes/wise_members.py 0.05

@@ -4,6 +4,7 @@
 # trained 8 epochs of 1,211 renders at lr 2e-4, seeds 46 and 47, the backbone frozen (--freeze-backbone: no gradient,
 # BatchNorm statistics kept), on the members' own renderer (branch masks, --mask-weight 0; the flag is its commit
 # after 3897a33: recipes/patches/freeze-backbone.patch). The two at once, one thread each. RESUME=--resume continues.
+# Lost (docs/history.md, "WH, WL's heads refitted": WL's figures again, videos 2 + 4 raw 83 against 89); kept as the record.
 set -euo pipefail
 WT=${WT:-../wt-masks}   # see recipes/hand-masks.sh for the worktree; then git -C $WT am recipes/patches/freeze-backbone.patch
 [ -f runs/WL0.05-2/hands2/model.safetensors ] || python recipes/wise_members.py 0.05 --after 2
