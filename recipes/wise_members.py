@@ -2,7 +2,7 @@
 towards their ImageNet start", 2026-12-03): WiSE-FT's interpolation (Wortsman et al., 2022) between each member's
 backbone and the packaged ImageNet EfficientNet-Lite0 it was fine-tuned from, heads kept, then the ensemble.
 
-    python recipes/wise_members.py ALPHA [--upto BLOCK | --after BLOCK] [--name NAME]
+    python recipes/wise_members.py ALPHA [--upto BLOCK | --after BLOCK] [--name NAME] [--members DIR DIR]
 
 Every backbone tensor (parameters and BatchNorm buffers) becomes (1 - ALPHA) w + ALPHA w0; with --upto BLOCK only the
 stem and blocks 0..BLOCK move (the early, low-level layers), with --after BLOCK only the later blocks and the last
@@ -47,11 +47,13 @@ def main() -> None:
     g.add_argument("--upto", type=int)
     g.add_argument("--after", type=int)
     ap.add_argument("--name")
+    ap.add_argument("--members", nargs=2, metavar="DIR", default=list(MEMBERS.values()),
+                    help="the two members' folders (model.safetensors, model.json; default the bundled ones)")
     a = ap.parse_args()
     name = a.name or (f"WE{a.alpha:g}-{a.upto}" if a.upto is not None else
                       f"WL{a.alpha:g}-{a.after}" if a.after is not None else f"W{a.alpha:g}")
     out = ROOT / "runs" / name
-    for member, src in MEMBERS.items():
+    for member, src in zip(MEMBERS, a.members):
         net, spec = load_run(ROOT / src / "model.safetensors")
         start = create_clock_model(spec.arch, "lite0-imagenet", size=spec.input_size).backbone.state_dict()
         sd = net.backbone.state_dict()
