@@ -9,7 +9,8 @@ stem and blocks 0..BLOCK move (the early, low-level layers), with --after BLOCK 
 1 x 1 convolution (conv_head, bn2). Writes runs/NAME/{hands2,hands20}/ (model.safetensors,
 model.json, model.onnx) and runs/NAME/model.onnx, the two joined by `clockreader ensemble` (points_weight 0.5, the
 members' own). None was bundled (docs/history.md, from "The members moved towards their ImageNet start, W" to
-"Replication probe R"): coco-clocks gains 2-5 clocks, the hard videos and the synthetic split lose. --members
+"Replication probe R"): the variants that move the later blocks gain 2-5 coco-clocks under the protocol, and the
+hard videos' raw frames and today's synthetic split lose. --members
 runs/Cplain/...: C's members copied without their training-only mask head (docs/history.md, "Replication probe R").
 NAME defaults to W<ALPHA> (WE<ALPHA>-<BLOCK> with --upto, WL<ALPHA>-<BLOCK> with --after).
 """
