@@ -1,6 +1,6 @@
 # Sourced by the recipes that train a pair of hands readers (kinds-low.sh, kinds-budget.sh, kinds-budget2.sh,
 # kinds-budget3.sh, kinds-budget4.sh, randconv.sh, fitted-hands.sh, fitted-hands2.sh, nearest.sh,
-# nearest-seeds.sh, hand-masks.sh, wise-finetune.sh, wise-heads.sh): the two trainings run at once, one thread each, from a git worktree WT with this checkout's
+# nearest-seeds.sh, hand-masks.sh, wise-finetune.sh, wise-heads.sh, mixed-fresh.sh): the two trainings run at once, one thread each, from a git worktree WT with this checkout's
 # runs/ beside it (ln -s "$PWD/runs" WT/runs); each gets the joint decode with
 # hands2's weight (points_weight 0.5), and the pair is joined by `clockreader ensemble`. A finished member or
 # ensemble is skipped; RESUME=--resume continues.
